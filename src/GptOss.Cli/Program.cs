@@ -1,0 +1,13 @@
+using System.CommandLine;
+using GptOss.Cli.Commands;
+
+var root = new RootCommand("gptoss: run OpenAI's gpt-oss models in-process, with harmony, tools and agents.");
+root.Subcommands.Add(HarmonyCommands.Create());
+root.Subcommands.Add(ModelCommands.Create());
+root.Subcommands.Add(BenchCommand.Create());
+root.Subcommands.Add(ToolsCommands.Create());
+root.Subcommands.Add(AgentCommands.CreateRun());
+root.Subcommands.Add(AgentCommands.CreateChat());
+root.Subcommands.Add(AgentCommands.CreateAgents());
+root.Subcommands.Add(ServeCommand.Create());
+return await root.Parse(args).InvokeAsync();
