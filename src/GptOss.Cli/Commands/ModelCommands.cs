@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using GptOss.Engine;
 using GptOss.Engine.Checkpoints;
@@ -137,7 +137,8 @@ internal static class ModelCommands
             var generated = new List<int>();
             await foreach (var token in engine.GenerateAsync(ids, options, ct))
                 generated.Add(token.Id);
-            Console.WriteLine(JsonSerializer.Serialize(new { tokens = generated, text = HarmonyTokenizer.Shared.Decode(generated) }));
+            Console.WriteLine(JsonSerializer.Serialize(new { tokens = generated, text = HarmonyTokenizer.Shared.Decode(generated) },
+                new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return 0;
         }));
         return command;
