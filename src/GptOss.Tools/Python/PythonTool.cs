@@ -29,7 +29,7 @@ internal sealed class PythonTool(ToolsOptions options, PythonSandbox sandbox) : 
             PythonOutcome outcome;
             try
             {
-                outcome = await _session.RunAsync(call.Text, options.TimeLimit, options.MaxOutputChars, cancellationToken).ConfigureAwait(false);
+                outcome = await _session.RunAsync(call.Text, options.TimeLimit, Math.Max(0, options.MaxOutputChars - 200), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -50,16 +50,17 @@ internal sealed class PythonTool(ToolsOptions options, PythonSandbox sandbox) : 
         PythonOutcome.Completed completed => Render(completed),
         PythonOutcome.TimedOut =>
             $"Execution timed out after {options.TimeLimit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} seconds. " +
-            "The python process was killed and restarted: all variables, imports and files in /mnt/data were lost.",
+            "The python process was killed and restarted, so its state (variables, imports, files in /mnt/data) was lost.",
         PythonOutcome.Died { Detail: var detail } =>
-            $"The python process died: {detail}. It was restarted: all variables, imports and files in /mnt/data were lost.",
+            $"The python process died: {detail}. It was restarted, so its state (variables, imports, files in /mnt/data) was lost.",
         _ => throw new InvalidOperationException(outcome.ToString()),
     };
 
     private static string Render(PythonOutcome.Completed completed)
     {
-        var text = completed.Output.TrimEnd('\n');
-        if (completed.DroppedBytes > 0) text += $"\n[... {completed.DroppedBytes} bytes of output dropped]";
+        var text = completed.DroppedBytes > 0
+            ? $"{completed.Output}\n[... {completed.DroppedBytes} bytes of output dropped ...]\n{completed.Tail}".TrimEnd('\n')
+            : completed.Output.TrimEnd('\n');
         return text.Length > 0 ? text : "(no output)";
     }
 
