@@ -77,15 +77,19 @@ internal sealed class PythonTool(ToolsOptions options, PythonSandbox sandbox) : 
     }
 }
 
-/// <summary>Harmony's python description, with the limits this sandbox really has.</summary>
+/// <summary>
+/// Harmony's python description (its first paragraph verbatim), with a second paragraph stating the limits this
+/// sandbox really has: stateful, the real timeout, the one writable drive, no internet.
+/// </summary>
 internal static class PythonDescription
 {
-    public static string For(TimeSpan timeLimit) =>
-        "Use this tool to execute Python code in your chain of thought. The code will not be shown to the user. " +
-        "This tool should be used for internal reasoning, but not for code that is intended to be visible to the user " +
-        "(e.g. when creating plots, tables, or files).\n\n" +
-        "When you send a message containing Python code to python, it will be executed in a stateful Jupyter notebook environment. " +
-        $"python will respond with the output of the execution or time out after {timeLimit.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} seconds. " +
-        $"The drive at '{PythonSandbox.WorkDirectory}' can be used to save and persist user files for this session; nothing else is writable. " +
-        "Internet access for this session is disabled.";
+    public static string For(TimeSpan timeLimit)
+    {
+        var purpose = BuiltinTools.Python.Description!.Split("\n\n")[0];
+        return purpose + "\n\n" +
+            "When you send a message containing Python code to python, it will be executed in a stateful Jupyter notebook environment. " +
+            $"python will respond with the output of the execution or time out after {timeLimit.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} seconds. " +
+            $"The drive at '{PythonSandbox.WorkDirectory}' can be used to save and persist user files for this session; nothing else is writable. " +
+            "Internet access for this session is disabled.";
+    }
 }
