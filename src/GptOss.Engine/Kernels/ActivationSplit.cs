@@ -23,6 +23,7 @@ public static unsafe class ActivationSplit
         return (c & ~(Block - 1)) + ((t & 1) << 4) + (t >> 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Split(float* x, float* split, int cols)
     {
         int full = cols & ~(Block - 1);

@@ -54,6 +54,7 @@ internal static unsafe class Bf16Dot
         return Avx512F.FusedMultiplyAdd((v & Vector512.Create(0xFFFF0000u)).AsSingle(), xo, acc);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Rows4(ushort* r, int cols, float* xs, float* result)
     {
         int full = cols & ~31;
@@ -74,6 +75,7 @@ internal static unsafe class Bf16Dot
         result[3] = Vector512.Sum(acc3) + Tail(r3, full, cols, xs);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Avx512Row(ushort* r, int cols, float* xs)
     {
         int full = cols & ~31;
@@ -82,6 +84,7 @@ internal static unsafe class Bf16Dot
         return Vector512.Sum(acc) + Tail(r, full, cols, xs);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Avx2Row(ushort* r, int cols, float* xs)
     {
         int full = cols & ~31;

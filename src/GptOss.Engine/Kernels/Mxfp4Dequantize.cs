@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -40,6 +41,7 @@ internal static unsafe class Mxfp4Dequantize
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Row(in Mxfp4Matrix w, int row, float* f32, ushort* bf16)
     {
         var lut = Mxfp4Dot.Lut512;

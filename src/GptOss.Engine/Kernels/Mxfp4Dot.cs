@@ -8,6 +8,7 @@ namespace GptOss.Engine.Kernels;
 /// Dot products of MXFP4 rows with a split activation vector (<see cref="ActivationSplit"/>),
 /// fp32 accumulation. Codes become floats through a 16-entry permute table; each block's sum is
 /// scaled once. Rows holding the scale 255 (multiplier 2^128, beyond float) take the exact scalar path.
+/// Hot loops are marked AggressiveOptimization: the first calls must not run as slow tier-0 code.
 /// </summary>
 internal static unsafe class Mxfp4Dot
 {
@@ -66,6 +67,7 @@ internal static unsafe class Mxfp4Dot
         return Avx512F.FusedMultiplyAdd(hi, xo, lo * xe);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Rows4(byte* b, byte* s, int blocks, float* xs, float* result)
     {
         var lut = Lut512;
@@ -89,6 +91,7 @@ internal static unsafe class Mxfp4Dot
         result[3] = Vector512.Sum(acc3);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Avx512Row(byte* b, byte* s, int blocks, float* xs)
     {
         var lut = Lut512;
@@ -130,6 +133,7 @@ internal static unsafe class Mxfp4Dot
         for (int k = 0; k < 4; k++) result[k] = Avx2Row(b + k * blocks * 16, s + k * blocks, blocks, xs);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Avx2Row(byte* b, byte* s, int blocks, float* xs)
     {
         var lut = LutMagnitude256;
@@ -156,6 +160,7 @@ internal static unsafe class Mxfp4Dot
         Avx512Rows4Tokens4(b, s, blocks, xs, tokenStride, result);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Rows4Tokens4(byte* b, byte* s, int blocks, float* xs, long tokenStride, float* result)
     {
         var lut = Lut512;
