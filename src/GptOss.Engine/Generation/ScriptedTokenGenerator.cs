@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using GptOss.Harmony;
 
 namespace GptOss.Engine;
 
@@ -19,6 +20,7 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
     private readonly Func<IReadOnlyList<int>, int, IReadOnlyList<int>> _respond;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly List<IReadOnlyList<int>> _prompts = [];
+    private readonly List<GenerationOptions> _options = [];
     private IReadOnlyList<int> _previousPrompt = [];
 
     /// <summary>Replays <paramref name="scripts"/> in order, one per call; a call past the last script fails.</summary>
@@ -39,6 +41,20 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
         Model = model ?? DefaultModel;
     }
 
+    /// <summary>
+    /// Replays harmony texts, special tokens included (<c>&lt;|channel|&gt;analysis&lt;|message|&gt;...&lt;|end|&gt;</c>):
+    /// each is encoded with <see cref="HarmonyTokenizer.Encode"/> (special tokens allowed). A completion starts
+    /// right after the prompt's <c>&lt;|start|&gt;assistant</c>, so a script usually begins with <c>&lt;|channel|&gt;</c>.
+    /// </summary>
+    public static ScriptedTokenGenerator FromHarmony(params string[] scripts) =>
+        new(scripts.Select(Encode));
+
+    /// <summary>Answers each call with the harmony text <paramref name="respond"/>(prompt text, call index) returns.</summary>
+    public static ScriptedTokenGenerator FromHarmony(Func<string, int, string> respond) =>
+        new((prompt, call) => Encode(respond(HarmonyTokenizer.Shared.Decode(prompt), call)));
+
+    private static IReadOnlyList<int> Encode(string text) => HarmonyTokenizer.Shared.Encode(text, allowSpecial: true);
+
     public ModelDescriptor Model { get; }
 
     /// <summary>Every prompt received so far, in call order.</summary>
@@ -46,6 +62,15 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
     {
         get { lock (_prompts) return _prompts.ToArray(); }
     }
+
+    /// <summary>The options of every call so far, in call order.</summary>
+    public IReadOnlyList<GenerationOptions> Options
+    {
+        get { lock (_prompts) return _options.ToArray(); }
+    }
+
+    /// <summary>Every prompt so far decoded as harmony text (special tokens spelled out).</summary>
+    public IReadOnlyList<string> PromptTexts => Prompts.Select(p => HarmonyTokenizer.Shared.Decode(p)).ToArray();
 
     /// <summary>
     /// Streams the script's tokens. Ends after a stop token (yielded, finish reason Stop), after
@@ -68,6 +93,7 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
             {
                 call = _prompts.Count;
                 _prompts.Add(snapshot);
+                _options.Add(options);
             }
             var cached = CommonPrefixLength(_previousPrompt, snapshot);
             var script = _respond(snapshot, call);
