@@ -19,7 +19,22 @@ public sealed record Message(Author Author, IReadOnlyList<Content> Content)
 
     /// <summary>The concatenated text of every <see cref="TextContent"/> part.</summary>
     public string Text => string.Concat(Content.OfType<TextContent>().Select(c => c.Text));
+
+    public Message WithChannel(string? channel) => this with { Channel = channel };
+    public Message WithRecipient(string? recipient) => this with { Recipient = recipient };
+    public Message WithContentType(string? contentType) => this with { ContentType = contentType };
+
+    public bool Equals(Message? other) =>
+        other is not null && Author == other.Author && Recipient == other.Recipient && Channel == other.Channel
+        && ContentType == other.ContentType && Content.SequenceEqual(other.Content);
+
+    public override int GetHashCode() => HashCode.Combine(Author, Recipient, Channel, ContentType, Content.Count);
 }
 
 /// <summary>A list of messages, as <c>{"messages": [...]}</c> in harmony's JSON form.</summary>
-public sealed record Conversation(IReadOnlyList<Message> Messages);
+public sealed record Conversation(IReadOnlyList<Message> Messages)
+{
+    public bool Equals(Conversation? other) => other is not null && Messages.SequenceEqual(other.Messages);
+
+    public override int GetHashCode() => Messages.Count;
+}
