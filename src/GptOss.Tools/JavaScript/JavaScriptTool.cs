@@ -1,6 +1,7 @@
 using GptOss.Harmony;
 using Jint;
 using Jint.Native;
+using Jint.Native.Object;
 using Jint.Runtime;
 
 namespace GptOss.Tools.JavaScript;
@@ -104,7 +105,8 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
                 o.Constraints.StackOverflowGuard = true;
                 o.Constraints.RegexTimeout = options.TimeLimit;
             });
-            _console = new ConsoleCapture(_engine, options.MaxOutputChars);
+            // Room is left under the executor's cut for the note on dropped output.
+            _console = new ConsoleCapture(_engine, Math.Max(0, options.MaxOutputChars - 200));
             _engine.SetValue("console", _console.CreateObject());
         }
 
@@ -141,9 +143,21 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
             return _console.Output(value, error);
         }
 
+        private static string ErrorName(JavaScriptException e)
+        {
+            try
+            {
+                return e.Error is ObjectInstance error && error.Get("name") is { } name && name.IsString() ? name.AsString() : "Error";
+            }
+            catch (Exception)
+            {
+                return "Error"; // a hostile getter on the thrown value
+            }
+        }
+
         private static string Describe(Exception e) => e switch
         {
-            JavaScriptException js => "Uncaught " + js.GetJavaScriptErrorString(),
+            JavaScriptException js => $"Uncaught {ErrorName(js)}: {js.Message} (line {js.Location.Start.Line})",
             MemoryLimitExceededException => "Error: memory limit exceeded; the statement was stopped.",
             StatementsCountOverflowException => "Error: too many statements executed; the limit was reached.",
             RecursionDepthOverflowException => "RangeError: maximum recursion depth exceeded.",

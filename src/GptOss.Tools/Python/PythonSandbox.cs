@@ -94,6 +94,8 @@ internal sealed class PythonSandbox(ToolsOptions options)
                 yield return "--ro-bind"; yield return path; yield return path;
             }
         }
+        // The root bwrap builds is a tmpfs of its own; nothing but /tmp and the work dir stays writable.
+        yield return "--remount-ro"; yield return "/";
     }
 
     /// <summary>Threads running as this user: RLIMIT_NPROC counts them all, so the limit is set above this.</summary>

@@ -8,7 +8,8 @@ namespace GptOss.Tools.Python;
 /// <summary>What became of one call sent to the worker.</summary>
 internal abstract record PythonOutcome
 {
-    public sealed record Completed(string Output, long DroppedBytes) : PythonOutcome;
+    /// <summary>The output; when too long, its head and tail with <paramref name="DroppedBytes"/> cut between them.</summary>
+    public sealed record Completed(string Output, long DroppedBytes, string Tail = "") : PythonOutcome;
     public sealed record TimedOut : PythonOutcome;
     /// <summary>The worker died (a limit's signal, os._exit, a broken protocol); <see cref="Detail"/> says how.</summary>
     public sealed record Died(string Detail) : PythonOutcome;
@@ -75,7 +76,8 @@ internal sealed class PythonSession : IDisposable
             var answer = JsonNode.Parse(line);
             return new PythonOutcome.Completed(
                 answer?["output"]?.GetValue<string>() ?? "",
-                answer?["dropped"]?.GetValue<long>() ?? 0);
+                answer?["dropped"]?.GetValue<long>() ?? 0,
+                answer?["tail"]?.GetValue<string>() ?? "");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -29,7 +29,7 @@ internal sealed class PythonTool(ToolsOptions options, PythonSandbox sandbox) : 
             PythonOutcome outcome;
             try
             {
-                outcome = await _session.RunAsync(call.Text, options.TimeLimit, options.MaxOutputChars, cancellationToken).ConfigureAwait(false);
+                outcome = await _session.RunAsync(call.Text, options.TimeLimit, Math.Max(0, options.MaxOutputChars - 200), cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -50,16 +50,17 @@ internal sealed class PythonTool(ToolsOptions options, PythonSandbox sandbox) : 
         PythonOutcome.Completed completed => Render(completed),
         PythonOutcome.TimedOut =>
             $"Execution timed out after {options.TimeLimit.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} seconds. " +
-            "The python process was killed and restarted: all variables, imports and files in /mnt/data were lost.",
+            "The python process was killed and restarted, so its state (variables, imports, files in /mnt/data) was lost.",
         PythonOutcome.Died { Detail: var detail } =>
-            $"The python process died: {detail}. It was restarted: all variables, imports and files in /mnt/data were lost.",
+            $"The python process died: {detail}. It was restarted, so its state (variables, imports, files in /mnt/data) was lost.",
         _ => throw new InvalidOperationException(outcome.ToString()),
     };
 
     private static string Render(PythonOutcome.Completed completed)
     {
-        var text = completed.Output.TrimEnd('\n');
-        if (completed.DroppedBytes > 0) text += $"\n[... {completed.DroppedBytes} bytes of output dropped]";
+        var text = completed.DroppedBytes > 0
+            ? $"{completed.Output}\n[... {completed.DroppedBytes} bytes of output dropped ...]\n{completed.Tail}".TrimEnd('\n')
+            : completed.Output.TrimEnd('\n');
         return text.Length > 0 ? text : "(no output)";
     }
 
@@ -76,15 +77,19 @@ internal sealed class PythonTool(ToolsOptions options, PythonSandbox sandbox) : 
     }
 }
 
-/// <summary>Harmony's python description, with the limits this sandbox really has.</summary>
+/// <summary>
+/// Harmony's python description (its first paragraph verbatim), with a second paragraph stating the limits this
+/// sandbox really has: stateful, the real timeout, the one writable drive, no internet.
+/// </summary>
 internal static class PythonDescription
 {
-    public static string For(TimeSpan timeLimit) =>
-        "Use this tool to execute Python code in your chain of thought. The code will not be shown to the user. " +
-        "This tool should be used for internal reasoning, but not for code that is intended to be visible to the user " +
-        "(e.g. when creating plots, tables, or files).\n\n" +
-        "When you send a message containing Python code to python, it will be executed in a stateful Jupyter notebook environment. " +
-        $"python will respond with the output of the execution or time out after {timeLimit.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} seconds. " +
-        $"The drive at '{PythonSandbox.WorkDirectory}' can be used to save and persist user files for this session; nothing else is writable. " +
-        "Internet access for this session is disabled.";
+    public static string For(TimeSpan timeLimit)
+    {
+        var purpose = BuiltinTools.Python.Description!.Split("\n\n")[0];
+        return purpose + "\n\n" +
+            "When you send a message containing Python code to python, it will be executed in a stateful Jupyter notebook environment. " +
+            $"python will respond with the output of the execution or time out after {timeLimit.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)} seconds. " +
+            $"The drive at '{PythonSandbox.WorkDirectory}' can be used to save and persist user files for this session; nothing else is writable. " +
+            "Internet access for this session is disabled.";
+    }
 }

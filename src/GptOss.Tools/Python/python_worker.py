@@ -38,8 +38,14 @@ def call(request):
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
 
+    # Output the last call could not write (past the file-size limit) must not leak into this one: the old
+    # streams are dropped while their descriptors point at /dev/null.
+    null = os.open("/dev/null", os.O_WRONLY)
+    os.dup2(null, 1); os.dup2(null, 2); os.close(null)
+    for stream in (sys.stdout, sys.stderr):
+        quiet_flush(stream)
+    sys.stdout = sys.stderr = None
     fd = os.open(capture_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    sys.stdout.flush(); sys.stderr.flush()
     os.dup2(fd, 1); os.dup2(fd, 2); os.close(fd)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
@@ -56,17 +62,28 @@ def call(request):
         except BaseException:
             print(f"{kind.__name__}: {value}", file=sys.stderr)
     for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except BaseException:
-            pass
+        quiet_flush(stream)
+    return read_output(int(request["max_output"]))
 
-    limit = int(request["max_output"])
+
+def quiet_flush(stream):
+    try:
+        stream.flush()
+    except BaseException:
+        pass  # past the file-size limit: that output is lost, the session goes on
+
+
+def read_output(limit):
+    """The output, or its head and tail when too long: a traceback's last lines matter most."""
     with open(capture_path, "rb") as f:
-        data = f.read(limit + 1)
         size = os.fstat(f.fileno()).st_size
-    text = data[:limit].decode("utf-8", errors="replace")
-    return {"output": text, "dropped": max(0, size - limit)}
+        if size <= limit:
+            return {"output": f.read().decode("utf-8", errors="replace"), "dropped": 0}
+        tail = limit // 4
+        head = f.read(limit - tail).decode("utf-8", errors="ignore")
+        f.seek(size - tail)
+        end = f.read(tail).decode("utf-8", errors="ignore")
+    return {"output": head, "tail": end, "dropped": size - limit}
 
 
 for line in requests:
