@@ -104,12 +104,13 @@ public sealed class HarmonyChatPipelineTests
     }
 
     [Fact]
-    public async Task Output_that_ends_inside_a_header_is_reported_not_thrown()
+    public async Task Output_that_ends_inside_a_header_ends_the_generation_without_throwing()
     {
         var events = await Run(ScriptedTokenGenerator.FromHarmony("<|channel|>final"));
 
-        Assert.Single(events.OfType<OutputProblem>());
-        Assert.Empty(Assert.IsType<GenerationCompleted>(events[^1]).Messages);
+        Assert.Empty(events.OfType<AnswerDelta>());
+        Assert.Empty(events.OfType<ToolCallRequested>());
+        Assert.Equal(HarmonyFinishReason.Stop, Assert.IsType<GenerationCompleted>(events[^1]).FinishReason);
     }
 
     [Fact]

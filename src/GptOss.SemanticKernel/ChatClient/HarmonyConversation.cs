@@ -149,7 +149,7 @@ public static class HarmonyConversation
                 case FunctionCallContent call:
                     var harmony = call.RawRepresentation as HarmonyMessage ?? new HarmonyMessage(
                         new Author(Role.Assistant),
-                        [new HarmonyText(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions))])
+                        [new HarmonyText(JsonSerializer.Serialize(call.Arguments ?? new Dictionary<string, object?>(), KernelFunctionTools.CompactJson))])
                     {
                         Recipient = call.Name.Contains('.') ? call.Name : $"{KernelFunctionTools.Namespace}.{call.Name}",
                         Channel = "commentary",

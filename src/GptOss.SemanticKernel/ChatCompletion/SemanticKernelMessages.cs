@@ -66,7 +66,7 @@ internal static class SemanticKernelMessages
                 AI.TextContent t => new StreamingTextContent(t.Text),
                 TextReasoningContent r => new StreamingReasoningContent(r.Text),
                 AI.FunctionCallContent c => new StreamingFunctionCallUpdateContent(
-                    c.CallId, c.Name, System.Text.Json.JsonSerializer.Serialize(c.Arguments, AIJsonUtilities.DefaultOptions)),
+                    c.CallId, c.Name, System.Text.Json.JsonSerializer.Serialize(c.Arguments, KernelFunctionTools.CompactJson)),
                 _ => null,
             };
             if (item is not null) items.Add(item);

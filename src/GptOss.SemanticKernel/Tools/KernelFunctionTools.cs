@@ -128,8 +128,11 @@ public static class KernelFunctionTools
         null => "",
         string s => s,
         JsonElement e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText(),
-        _ => JsonSerializer.Serialize(value, AIJsonUtilities.DefaultOptions),
+        _ => JsonSerializer.Serialize(value, CompactJson),
     };
+
+    /// <summary>M.E.AI's JSON settings without indentation: tool text is read by the model, token by token.</summary>
+    internal static JsonSerializerOptions CompactJson { get; } = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
 
     private static ToolCallOutcome Failed(HarmonyToolCall call, string problem)
     {
