@@ -1,5 +1,6 @@
 using GptOss.Engine;
 using GptOss.Harmony;
+using GptOss.Testing;
 using GptOss.Tools;
 using static GptOss.Agents.Tests.Running.AgentScripts;
 
@@ -14,31 +15,33 @@ public sealed class AgentRunnerTests
             FunctionCall("I need today's date first.", "Clock_now", "{}"),
             BuiltinCall("Now compute with python.", "python", "code", "print(6 * 7)"),
             BuiltinCall("Check with javascript too.", "javascript", "code", "console.log(40 + 2)"),
+            BuiltinCall("Look up prefix reuse in the corpus.", "browser.search", "code", "{\"query\": \"KV cache prefix reuse\"}"),
             Final("Both tools say 42.", "The answer is 42."));
-        var agent = Agent(Function("Clock"), Builtin("python"), Builtin("javascript"));
+        var agent = Agent(Function("Clock"), Builtin("python"), Builtin("javascript"), Builtin("browser"));
 
-        var events = await Collect(Runner(generator).RunAsync(agent, "What is 6 times 7?"));
+        var events = await Collect(Runner(generator, Corpus()).RunAsync(agent, "What is 6 times 7?"));
 
         var calls = events.OfType<AgentEvent.ToolCall>().ToList();
-        Assert.Equal(["functions.Clock_now", "python", "javascript"], calls.Select(c => c.Recipient));
-        Assert.Equal([1, 2, 3], calls.Select(c => c.Step));
+        Assert.Equal(["functions.Clock_now", "python", "javascript", "browser.search"], calls.Select(c => c.Recipient));
+        Assert.Equal([1, 2, 3, 4], calls.Select(c => c.Step));
         var results = events.OfType<AgentEvent.ToolResult>().ToList();
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", results[0].Content);
         Assert.False(results[0].Failed);
         Assert.Equal("42", results[1].Content.Trim());
         Assert.Equal("42", results[2].Content.Trim());
+        Assert.Contains("KV cache and prefix reuse", results[3].Content);
         Assert.Equal("The answer is 42.", string.Concat(events.OfType<AgentEvent.AnswerDelta>().Select(d => d.Text)));
         Assert.Contains("I need today's date first.", string.Concat(events.OfType<AgentEvent.ReasoningDelta>().Select(d => d.Text)));
         var end = Assert.IsType<AgentEvent.RunCompleted>(events[^1]);
         Assert.Equal(AgentRunOutcome.Answered, end.Outcome);
         Assert.Equal("The answer is 42.", end.Answer);
-        Assert.Equal(4, end.Step);
+        Assert.Equal(5, end.Step);
 
         // Each prompt is the previous prompt + the exact sampled tokens + the rendered tool reply + <|start|>assistant,
         // so all but the last sampled token (never fed back) come from the KV cache.
         var prompts = generator.Prompts;
         var steps = events.OfType<AgentEvent.StepCompleted>().ToList();
-        Assert.Equal([1, 2, 3, 4], steps.Select(s => s.Step));
+        Assert.Equal([1, 2, 3, 4, 5], steps.Select(s => s.Step));
         Assert.Equal(0, steps[0].CachedPromptTokens);
         for (var i = 1; i < steps.Count; i++)
         {
@@ -52,6 +55,9 @@ public sealed class AgentRunnerTests
         Assert.Equal(steps.Sum(s => s.CachedPromptTokens), end.CachedPromptTokens);
         Assert.All(steps, s => Assert.True(s.OverheadTime >= TimeSpan.Zero));
     }
+
+    private static ToolsOptions Corpus() =>
+        new() { Browser = new BrowserOptions { CorpusDirectory = Path.Combine(TestPaths.RepoRoot, "agents", "corpus") } };
 
     // The tokens sampled at call i are what prompt i+1 adds right after prompt i.
     private static IEnumerable<int> Generated(IReadOnlyList<IReadOnlyList<int>> prompts, int call)
