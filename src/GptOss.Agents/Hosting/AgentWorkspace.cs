@@ -7,8 +7,8 @@ namespace GptOss.Agents;
 /// <summary>
 /// Where a command-line host finds its configuration and agents: an explicit settings file, else
 /// <c>appsettings.json</c> in the current folder, else beside the binary; an explicit agents folder, else the
-/// settings' <c>Agents:Directory</c> (default <c>agents</c>) relative to the current folder, the settings file's
-/// folder or the binary's folder.
+/// settings' <c>Agents:Directory</c> (default <c>agents</c>) relative to the settings file's folder, the current
+/// folder or the binary's folder (the first that exists).
 /// </summary>
 public sealed class AgentWorkspace
 {
@@ -77,7 +77,7 @@ public sealed class AgentWorkspace
         configuration.GetSection(AgentDefinitionLoader.SectionName).Bind(options);
         if (string.IsNullOrWhiteSpace(options.Directory)) return null;
         if (Path.IsPathRooted(options.Directory)) return options.Directory;
-        return new[] { Directory.GetCurrentDirectory(), Path.GetDirectoryName(settingsFile), AppContext.BaseDirectory }
+        return new[] { Path.GetDirectoryName(settingsFile), Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
             .OfType<string>()
             .Select(dir => Path.Combine(dir, options.Directory))
             .FirstOrDefault(Directory.Exists);
