@@ -11,6 +11,8 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
     private const int QueryDim = 64 * 64, KvDim = 8 * 64;
     // Eight layers of attention weights (~420 MB): cycling through them defeats the caches.
     private const int AttentionLayers = 8;
+    // Rows dequantized per step when the BF16 copy should stay in cache (720 x 2880 x 2 B = 4 MB).
+    private const int ChunkRows = 720;
 
     private float* _x, _y;
 
@@ -104,6 +106,21 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
                 using var output = nn.functional.linear(input, w);
             });
             Line($"M={m,-3} dequantize + torch BF16 linear", viaBf16, flops);
+            using var chunk = empty(ChunkRows, cols, ScalarType.BFloat16);
+            using var result = empty(m, rows, ScalarType.BFloat16);
+            var chunked = Timing.SecondsPerCall(repeats, calls, i =>
+            {
+                fixed (byte* p = chunk.bytes)
+                    for (int r0 = 0; r0 < rows; r0 += ChunkRows)
+                    {
+                        int n = Math.Min(ChunkRows, rows - r0);
+                        kernels.Dequantize(experts[i % experts.Length], r0, n, (ushort*)p);
+                        using var part = nn.functional.linear(input, chunk.narrow(0, 0, n));
+                        using var target = result.narrow(1, r0, n);
+                        target.copy_(part);
+                    }
+            });
+            Line($"M={m,-3} same, {ChunkRows}-row chunks (cache)", chunked, flops);
             var linearOnly = Timing.SecondsPerCall(repeats, calls, _ =>
             {
                 using var output = nn.functional.linear(input, w!);
