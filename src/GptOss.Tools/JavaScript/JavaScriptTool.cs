@@ -96,7 +96,6 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
                 o.Interop.Enabled = false;
                 o.Interop.AllowGetType = false;
                 o.Interop.AllowSystemReflection = false;
-                o.Strict = false;
                 o.DisableStringCompilation();
                 o.LimitMemory(options.MemoryLimitBytes);
                 o.MaxStatements(js.MaxStatements);
