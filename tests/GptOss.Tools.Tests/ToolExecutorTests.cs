@@ -105,6 +105,20 @@ public sealed class ToolExecutorTests
     }
 
     [Fact]
+    public async Task A_tool_ignoring_its_token_in_synchronous_work_still_times_out()
+    {
+        using var release = new ManualResetEventSlim();
+        var tool = new ScriptedTool((_, _) =>
+        {
+            release.Wait(TimeSpan.FromSeconds(30)); // blocks before any await, deaf to cancellation
+            return Task.FromResult<IReadOnlyList<Message>>([]);
+        });
+        await using var executor = new ToolExecutor([tool], Options());
+        Assert.Contains("timed out", await executor.RunAsync("scripted", ""));
+        release.Set();
+    }
+
+    [Fact]
     public async Task The_callers_cancellation_propagates()
     {
         var tool = new ScriptedTool(async (_, ct) =>
