@@ -25,7 +25,7 @@ public sealed class ToolExecutorTests
 
     private static ToolsOptions Options() => Calls.FastOptions(o =>
     {
-        o.TimeLimit = TimeSpan.FromMilliseconds(300);
+        o.TimeLimit = TimeSpan.FromSeconds(1);
         o.Resilience.MinimumThroughput = 3;
         o.Resilience.FailureRatio = 0.5;
         o.Resilience.BreakDuration = TimeSpan.FromMinutes(5);
