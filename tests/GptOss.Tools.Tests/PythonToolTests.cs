@@ -47,7 +47,9 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
         {
             var ns = Assert.Single(_executor.Namespaces);
             Assert.Equal("python", ns.Name);
+            Assert.StartsWith(BuiltinTools.Python.Description!.Split("\n\n")[0] + "\n\n", ns.Description);
             Assert.Contains("stateful", ns.Description);
+            Assert.Contains("Internet access for this session is disabled.", ns.Description);
             Assert.Contains("/mnt/data", ns.Description);
             Assert.Contains("3.0 seconds", ns.Description);
         }

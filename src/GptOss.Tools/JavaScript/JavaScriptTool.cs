@@ -54,6 +54,11 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
             {
                 var text = await run.WaitAsync(options.TimeLimit + DeadlineGrace, cancellationToken).ConfigureAwait(false);
                 if (session.Cancelled) _session = null;
+                if (session.AllocatedBytes > options.JavaScript.MaxSessionAllocatedBytes)
+                {
+                    _session = null;
+                    text += $"\n[The interpreter has allocated more than {options.JavaScript.MaxSessionAllocatedBytes} bytes in this conversation and was restarted; its state was lost.]";
+                }
                 return [ToolMessages.Reply(call, text)];
             }
             catch (TimeoutException)
@@ -127,7 +132,25 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
             return result.Task;
         }
 
+        /// <summary>Bytes allocated by all calls so far (an upper bound of what the session holds).</summary>
+        public long AllocatedBytes => Interlocked.Read(ref _allocated);
+
+        private long _allocated;
+
         private string Run(string code)
+        {
+            var start = GC.GetAllocatedBytesForCurrentThread();
+            try
+            {
+                return Evaluate(code);
+            }
+            finally
+            {
+                Interlocked.Add(ref _allocated, GC.GetAllocatedBytesForCurrentThread() - start);
+            }
+        }
+
+        private string Evaluate(string code)
         {
             _console.Clear();
             string? value = null;
