@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace GptOss.Harmony;
 
@@ -21,7 +22,7 @@ public static class HarmonyJson
 
     private static JsonSerializerOptions CreateOptions()
     {
-        var options = new JsonSerializerOptions();
+        var options = new JsonSerializerOptions { TypeInfoResolver = new DefaultJsonTypeInfoResolver() };
         options.Converters.Add(new Converter<Message>(Write, ReadMessage));
         options.Converters.Add(new Converter<Conversation>(Write, ReadConversation));
         options.Converters.Add(new Converter<Content>(Write, ReadContent));

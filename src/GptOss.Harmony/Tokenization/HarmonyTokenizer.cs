@@ -79,19 +79,25 @@ public sealed class HarmonyTokenizer
         return buffer.ToArray();
     }
 
-    /// <summary>Reads the tiktoken file format (one <c>base64 rank</c> line per token) into the byte table.</summary>
+    /// <summary>
+    /// Reads ML.NET's tiktoken vocabulary: an optional <c>Capacity: N</c> line, then one token per line as
+    /// <c>base64</c> (rank = line index) or <c>base64 rank</c>.
+    /// </summary>
     private static void ParseRanks(byte[] vocabulary, byte[][] table)
     {
         int count = 0;
-        foreach (var line in Encoding.ASCII.GetString(vocabulary).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        int index = 0;
+        foreach (var line in Encoding.ASCII.GetString(vocabulary).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
+            if (line.StartsWith("Capacity:", StringComparison.Ordinal)) continue;
             int space = line.IndexOf(' ');
-            int rank = int.Parse(line.AsSpan(space + 1), CultureInfo.InvariantCulture);
+            int rank = space < 0 ? index : int.Parse(line.AsSpan(space + 1), CultureInfo.InvariantCulture);
+            index++;
             if (rank is < 0 or >= OrdinaryCount || table[rank] is not null)
             {
                 throw new InvalidOperationException($"o200k_base vocabulary has an unexpected rank {rank}.");
             }
-            table[rank] = Convert.FromBase64String(line[..space]);
+            table[rank] = Convert.FromBase64String(space < 0 ? line : line[..space]);
             count++;
         }
         if (count != OrdinaryCount)

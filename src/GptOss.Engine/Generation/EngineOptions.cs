@@ -1,0 +1,24 @@
+namespace GptOss.Engine;
+
+/// <summary>Activation precision: float32 for exactness, bfloat16 (default) for speed.</summary>
+public enum ActivationDType
+{
+    BFloat16,
+    Float32,
+}
+
+/// <summary>How <see cref="GptOssEngine.Load"/> runs a checkpoint.</summary>
+public sealed record EngineOptions
+{
+    public ActivationDType DType { get; init; } = ActivationDType.BFloat16;
+    /// <summary>Intra-op threads for libtorch; 0 leaves libtorch's default.</summary>
+    public int Threads { get; init; }
+    /// <summary>Most positions (prompt + generated) one sequence may use; sizes the KV cache. 0 = min(model limit, 4096).</summary>
+    public int MaxContext { get; init; }
+    /// <summary>"cpu", "cuda", "cuda:1", …; null picks CUDA when libtorch finds a GPU, else the CPU.</summary>
+    public string? Device { get; init; }
+    /// <summary>Name reported in <see cref="ModelDescriptor"/>; defaults to the checkpoint folder's name.</summary>
+    public string? Name { get; init; }
+    /// <summary>Positions a sliding layer keeps beyond its window, so a new prompt may diverge that far back and still reuse the cache.</summary>
+    public int SlidingRollback { get; init; } = 256;
+}

@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Generation;
+using GptOss.Engine.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GptOss.Engine;
+
+/// <summary>
+/// A gpt-oss checkpoint loaded for inference: streams sampled tokens (<see cref="ITokenGenerator"/>) and exposes
+/// logits. Keeps one KV cache; a prompt that extends (or shares a prefix with) the cached sequence only computes the
+/// new tokens. Calls are serialized, so one instance can be shared.
+/// </summary>
+public sealed class GptOssEngine : ITokenGenerator, IDisposable
+{
+    private readonly Checkpoint _checkpoint;
+    private readonly GptOssModel _model;
+    private readonly KvCache _cache;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public ModelDescriptor Model { get; }
+    public ModelConfig Config => _checkpoint.Config;
+    public CheckpointLayout Layout => _checkpoint.Layout;
+    public ActivationDType DType { get; }
+    public string Device => _model.Device.ToString();
+    /// <summary>Time <see cref="Load"/> took.</summary>
+    public TimeSpan LoadTime { get; private init; }
+
+    private GptOssEngine(Checkpoint checkpoint, GptOssModel model, ModelDescriptor descriptor, ActivationDType dtype)
+    {
+        _checkpoint = checkpoint;
+        _model = model;
+        _cache = model.NewCache();
+        Model = descriptor;
+        DType = dtype;
+    }
+
+    /// <summary>Opens the checkpoint in <paramref name="modelDir"/> (HF folder, sharded or not, or OpenAI <c>original/</c>).</summary>
+    public static GptOssEngine Load(string modelDir, EngineOptions? options = null)
+    {
+        options ??= new EngineOptions();
+        var clock = Stopwatch.StartNew();
+        if (options.Threads > 0)
+            torch.set_num_threads(options.Threads);
+        var device = options.Device is { } name ? new Device(name) : torch.cuda.is_available() ? CUDA : CPU;
+        var checkpoint = Checkpoint.Open(modelDir);
+        try
+        {
+            var config = checkpoint.Config;
+            int context = options.MaxContext > 0 ? Math.Min(options.MaxContext, config.MaxPositionEmbeddings) : Math.Min(config.MaxPositionEmbeddings, 4096);
+            var type = options.DType == ActivationDType.Float32 ? ScalarType.Float32 : ScalarType.BFloat16;
+            GptOssModel model;
+            using (torch.inference_mode())
+                model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback);
+            var descriptor = new ModelDescriptor(options.Name ?? Path.GetFileName(checkpoint.Directory.TrimEnd('/')), config.VocabSize, context);
+            return new GptOssEngine(checkpoint, model, descriptor, options.DType) { LoadTime = clock.Elapsed };
+        }
+        catch
+        {
+            checkpoint.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Float32 logits [T][V] at every position of <paramref name="tokens"/>, computed from an empty cache.</summary>
+    public async Task<float[][]> ComputeLogitsAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
+    {
+        ValidatePrompt(tokens);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() =>
+            {
+                _cache.Truncate(0);
+                var flat = Run(tokens, 0, allPositions: true);
+                int v = Config.VocabSize;
+                return Enumerable.Range(0, tokens.Count).Select(t => flat.AsSpan(t * v, v).ToArray()).ToArray();
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async IAsyncEnumerable<GeneratedToken> GenerateAsync(IReadOnlyList<int> prompt, GenerationOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ValidatePrompt(prompt);
+        ArgumentNullException.ThrowIfNull(options);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var (logits, cached) = await Task.Run(() => Prefill(prompt), cancellationToken).ConfigureAwait(false);
+            var prefillTime = clock.Elapsed;
+            var sampler = new TokenSampler(options);
+            int generated = 0;
+            while (true)
+            {
+                int token = sampler.Sample(logits);
+                generated++;
+                FinishReason? finish =
+                    options.StopTokens.Contains(token) ? FinishReason.Stop
+                    : generated >= options.MaxNewTokens || _cache.Tokens.Count >= Model.ContextLength ? FinishReason.Length
+                    : cancellationToken.IsCancellationRequested ? FinishReason.Cancelled
+                    : null;
+                var stats = new GenerationStats(prompt.Count, cached, generated, prefillTime, clock.Elapsed - prefillTime, finish);
+                yield return new GeneratedToken(token, stats);
+                if (finish is not null)
+                    yield break;
+                logits = await Task.Run(() => Decode(token), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Brings the cache to <paramref name="prompt"/>, computing only what it lacks; returns the last logits and the reused length.</summary>
+    internal (float[] Logits, int CachedTokens) Prefill(IReadOnlyList<int> prompt)
+    {
+        int reused = _cache.ReusablePrefix(prompt);
+        _cache.Truncate(reused);
+        var rest = prompt.Skip(reused).ToArray();
+        return (Run(rest, reused, allPositions: false), reused);
+    }
+
+    /// <summary>Feeds one token after the cached sequence; returns its logits.</summary>
+    internal float[] Decode(int token)
+    {
+        ValidatePrompt([token]);
+        return Run([token], _cache.Tokens.Count, allPositions: false);
+    }
+
+    private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions)
+    {
+        if (start + tokens.Count > Model.ContextLength)
+            throw new ArgumentException($"{start + tokens.Count} positions exceed the context length {Model.ContextLength} (EngineOptions.MaxContext)");
+        using var scope = torch.NewDisposeScope();
+        using var inference = torch.inference_mode();
+        try
+        {
+            var logits = _model.Forward(tokens, start, _cache, allPositions).cpu();
+            _cache.Appended(tokens);
+            return logits.data<float>().ToArray();
+        }
+        catch
+        {
+            _cache.Truncate(0);   // a half-written cache must not be reused
+            throw;
+        }
+    }
+
+    private void ValidatePrompt(IReadOnlyList<int> tokens)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        if (tokens.Count == 0)
+            throw new ArgumentException("the prompt is empty", nameof(tokens));
+        if (tokens.Count > Model.ContextLength)
+            throw new ArgumentException($"the prompt has {tokens.Count} tokens; the context length is {Model.ContextLength}", nameof(tokens));
+        for (int i = 0; i < tokens.Count; i++)
+            if ((uint)tokens[i] >= (uint)Config.VocabSize)
+                throw new ArgumentOutOfRangeException($"token id {tokens[i]} at position {i} is outside the vocabulary [0, {Config.VocabSize})", (Exception?)null);
+    }
+
+    public void Dispose()
+    {
+        _cache.Dispose();
+        _checkpoint.Dispose();
+        _gate.Dispose();
+    }
+}

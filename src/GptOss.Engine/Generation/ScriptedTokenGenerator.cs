@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using GptOss.Harmony;
+
+namespace GptOss.Engine;
+
+/// <summary>
+/// A token source that replays scripted completions instead of running a model: the test and demo seam
+/// behind <see cref="ITokenGenerator"/>. Each <see cref="GenerateAsync"/> call takes the next script (or asks
+/// a responder function for one), honours stop tokens, <see cref="GenerationOptions.MaxNewTokens"/> and
+/// cancellation exactly like the engine, and reports <see cref="GenerationStats.CachedPromptTokens"/> as the
+/// common prefix with the previous prompt, the way the engine's KV cache reuse does. Every prompt is
+/// recorded in <see cref="Prompts"/> so tests can assert what the model was shown.
+/// </summary>
+public sealed class ScriptedTokenGenerator : ITokenGenerator
+{
+    /// <summary>The descriptor used when none is given: gpt-oss's vocabulary and context length.</summary>
+    public static ModelDescriptor DefaultModel { get; } = new("gpt-oss-scripted", 201_088, 131_072);
+
+    private readonly Func<IReadOnlyList<int>, int, IReadOnlyList<int>> _respond;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly List<IReadOnlyList<int>> _prompts = [];
+    private readonly List<GenerationOptions> _options = [];
+    private IReadOnlyList<int> _previousPrompt = [];
+
+    /// <summary>Replays <paramref name="scripts"/> in order, one per call; a call past the last script fails.</summary>
+    public ScriptedTokenGenerator(IEnumerable<IReadOnlyList<int>> scripts, ModelDescriptor? model = null)
+    {
+        var queue = scripts.ToArray();
+        _respond = (_, call) => call < queue.Length
+            ? queue[call]
+            : throw new InvalidOperationException(
+                $"Scripted generator exhausted: call {call + 1} but only {queue.Length} script(s) were given.");
+        Model = model ?? DefaultModel;
+    }
+
+    /// <summary>Answers each call with <paramref name="respond"/>(prompt, zero-based call index).</summary>
+    public ScriptedTokenGenerator(Func<IReadOnlyList<int>, int, IReadOnlyList<int>> respond, ModelDescriptor? model = null)
+    {
+        _respond = respond;
+        Model = model ?? DefaultModel;
+    }
+
+    /// <summary>
+    /// Replays harmony texts, special tokens included (<c>&lt;|channel|&gt;analysis&lt;|message|&gt;...&lt;|end|&gt;</c>):
+    /// each is encoded with <see cref="HarmonyTokenizer.Encode"/> (special tokens allowed). A completion starts
+    /// right after the prompt's <c>&lt;|start|&gt;assistant</c>, so a script usually begins with <c>&lt;|channel|&gt;</c>.
+    /// </summary>
+    public static ScriptedTokenGenerator FromHarmony(params string[] scripts) =>
+        new(scripts.Select(Encode));
+
+    /// <summary>Answers each call with the harmony text <paramref name="respond"/>(prompt text, call index) returns.</summary>
+    public static ScriptedTokenGenerator FromHarmony(Func<string, int, string> respond) =>
+        new((prompt, call) => Encode(respond(HarmonyTokenizer.Shared.Decode(prompt), call)));
+
+    private static IReadOnlyList<int> Encode(string text) => HarmonyTokenizer.Shared.Encode(text, allowSpecial: true);
+
+    public ModelDescriptor Model { get; }
+
+    /// <summary>Every prompt received so far, in call order.</summary>
+    public IReadOnlyList<IReadOnlyList<int>> Prompts
+    {
+        get { lock (_prompts) return _prompts.ToArray(); }
+    }
+
+    /// <summary>The options of every call so far, in call order.</summary>
+    public IReadOnlyList<GenerationOptions> Options
+    {
+        get { lock (_prompts) return _options.ToArray(); }
+    }
+
+    /// <summary>Every prompt so far decoded as harmony text (special tokens spelled out).</summary>
+    public IReadOnlyList<string> PromptTexts => Prompts.Select(p => HarmonyTokenizer.Shared.Decode(p)).ToArray();
+
+    /// <summary>
+    /// Streams the script's tokens. Ends after a stop token (yielded, finish reason Stop), after
+    /// <see cref="GenerationOptions.MaxNewTokens"/> (finish reason Length) or at the script's end (Stop, like
+    /// a model emitting end-of-sequence). Cancellation throws <see cref="OperationCanceledException"/>.
+    /// Calls are serialized, as on the engine.
+    /// </summary>
+    public async IAsyncEnumerable<GeneratedToken> GenerateAsync(
+        IReadOnlyList<int> prompt,
+        GenerationOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var prefill = Stopwatch.StartNew();
+            var snapshot = prompt.ToArray();
+            int call;
+            lock (_prompts)
+            {
+                call = _prompts.Count;
+                _prompts.Add(snapshot);
+                _options.Add(options);
+            }
+            var cached = CommonPrefixLength(_previousPrompt, snapshot);
+            var script = _respond(snapshot, call);
+            prefill.Stop();
+
+            var decode = Stopwatch.StartNew();
+            var generated = new List<int>(script.Count);
+            for (var i = 0; i < script.Count && generated.Count < options.MaxNewTokens; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var id = script[i];
+                generated.Add(id);
+                var isStop = options.StopTokens.Contains(id);
+                var isLast = isStop || i == script.Count - 1 || generated.Count == options.MaxNewTokens;
+                FinishReason? finish = !isLast ? null
+                    : isStop || i == script.Count - 1 ? FinishReason.Stop
+                    : FinishReason.Length;
+                if (isLast) RememberCache(snapshot, generated);
+                yield return new GeneratedToken(id, new GenerationStats(
+                    snapshot.Length, cached, generated.Count, prefill.Elapsed, decode.Elapsed, finish));
+                if (isLast) yield break;
+                await Task.Yield();
+            }
+            RememberCache(snapshot, generated);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    // Like the engine's KV cache: the prompt plus every sampled token but the last (never fed back).
+    private void RememberCache(int[] prompt, List<int> generated) =>
+        _previousPrompt = [.. prompt, .. generated.Take(Math.Max(0, generated.Count - 1))];
+
+    private static int CommonPrefixLength(IReadOnlyList<int> a, IReadOnlyList<int> b)
+    {
+        var n = Math.Min(a.Count, b.Count);
+        var i = 0;
+        while (i < n && a[i] == b[i]) i++;
+        return i;
+    }
+}

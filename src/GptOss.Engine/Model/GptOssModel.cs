@@ -1,0 +1,72 @@
+using GptOss.Engine.Checkpoints;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace GptOss.Engine.Model;
+
+/// <summary>
+/// The gpt-oss transformer: embedding, L × (attention, MoE) pre-norm residual blocks, final norm, unembedding.
+/// Runs in the activation dtype it was loaded with, on the device it was loaded to.
+/// </summary>
+internal sealed class GptOssModel
+{
+    private readonly Tensor _embedding;     // BF16 [V, H]
+    private readonly AttentionBlock[] _attention;
+    private readonly MoeBlock[] _moe;
+    private readonly RmsNorm _finalNorm;
+    private readonly Tensor _unembedding;   // [V, H], activation dtype
+
+    public ModelConfig Config { get; }
+    public ScalarType ActivationType { get; }
+    public Device Device { get; }
+    public RotaryEmbedding Rope { get; }
+    public int ContextLength { get; }
+
+    private readonly int _slidingRollback;
+
+    public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength, int slidingRollback)
+    {
+        _slidingRollback = slidingRollback;
+        var c = Config = checkpoint.Config;
+        ActivationType = activationType;
+        Device = device;
+        ContextLength = contextLength;
+        var w = new WeightLoader(checkpoint, device, activationType);
+        long v = c.VocabSize, h = c.HiddenSize;
+        Rope = new RotaryEmbedding(c, contextLength, device);
+        var mxfp4 = new Mxfp4(device);
+        _embedding = w.Bf16(w.Names.Embedding, v, h);
+        _attention = new AttentionBlock[c.NumHiddenLayers];
+        _moe = new MoeBlock[c.NumHiddenLayers];
+        for (int l = 0; l < c.NumHiddenLayers; l++)
+        {
+            _attention[l] = new AttentionBlock(w, l, Rope);
+            _moe[l] = new MoeBlock(w, l, mxfp4);
+        }
+        _finalNorm = new RmsNorm(w.Float32(w.Names.FinalNorm, h), c.RmsNormEps);
+        _unembedding = w.Dense(w.Names.Unembedding, v, h);
+    }
+
+    public KvCache NewCache() => new(_attention.Select(a => new LayerKvCache(
+        a.Window == 0 ? ContextLength : Math.Min(ContextLength, a.Window + _slidingRollback),
+        a.Window, Config.NumKeyValueHeads, Config.HeadDim, ActivationType, Device)).ToArray());
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> at positions <c>start..</c> (keys before <c>start</c> come from the cache, which
+    /// also receives the new ones) and returns float32 logits [T, V], or [1, V] for the last row only.
+    /// </summary>
+    public Tensor Forward(IReadOnlyList<int> tokens, int start, KvCache cache, bool allPositions)
+    {
+        var ids = torch.tensor(tokens.Select(t => (long)t).ToArray(), device: Device);
+        var x = _embedding.index_select(0, ids).to(ActivationType);
+        for (int l = 0; l < _attention.Length; l++)
+        {
+            x = _attention[l].Forward(x, cache.Layers[l], start);
+            x = _moe[l].Forward(x);
+        }
+        if (!allPositions)
+            x = x.narrow(0, tokens.Count - 1, 1);
+        return linear(_finalNorm.Forward(x), _unembedding).to(ScalarType.Float32);
+    }
+}
