@@ -2,7 +2,6 @@ using System.CommandLine;
 using GptOss.Agents;
 using GptOss.Agents.Plugins;
 using GptOss.Engine;
-using GptOss.Harmony;
 using GptOss.Tools;
 
 namespace GptOss.Cli.Commands;
@@ -42,7 +41,7 @@ internal static class AgentCommands
         AddHostOptions(command);
         command.SetAction((r, ct) => Guard(r, async () =>
         {
-            var host = AgentHost.Open(r);
+            using var host = AgentHost.Open(r);
             var definition = host.Catalog.Get(r.GetValue(agent)!);
             await using var session = host.Runner.CreateSession(definition);
             var view = r.GetValue(json)
@@ -62,7 +61,7 @@ internal static class AgentCommands
         AddHostOptions(command);
         command.SetAction((r, ct) => Guard(r, async () =>
         {
-            var host = AgentHost.Open(r);
+            using var host = AgentHost.Open(r);
             var definition = r.GetValue(agent) is { } name ? host.Catalog.Get(name) : DefaultChatAgent(host.Catalog);
             await using var session = host.Runner.CreateSession(definition);
             var output = r.InvocationConfiguration.Output;
@@ -191,9 +190,16 @@ internal static class AgentCommands
         return 2;
     }
 
-    /// <summary>The model (engine or script), the tools and the agents a run needs.</summary>
-    private sealed record AgentHost(AgentCatalog Catalog, AgentRunner Runner, string ModelName)
+    /// <summary>The model (engine or script), the tools and the agents a run needs; disposing frees the model and tools.</summary>
+    private sealed record AgentHost(AgentCatalog Catalog, AgentRunner Runner, string ModelName, ITokenGenerator Generator, ToolExecutorFactory Tools)
+        : IDisposable
     {
+        public void Dispose()
+        {
+            Tools.Dispose();
+            (Generator as IDisposable)?.Dispose();
+        }
+
         public static AgentHost Open(ParseResult r)
         {
             var workspace = Workspace(r);
@@ -206,7 +212,7 @@ internal static class AgentCommands
                 _ => throw new ArgumentException("no model: give --model DIR (a gpt-oss checkpoint) or --script FILE"),
             };
             var tools = new ToolExecutorFactory(workspace.ToolsOptions());
-            return new AgentHost(catalog, new AgentRunner(generator, AgentPluginCatalog.Default, tools), generator.Model.Name);
+            return new AgentHost(catalog, new AgentRunner(generator, AgentPluginCatalog.Default, tools), generator.Model.Name, generator, tools);
         }
 
         private static GptOssEngine LoadEngine(string directory)
