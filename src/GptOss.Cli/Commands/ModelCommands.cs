@@ -1,13 +1,223 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using GptOss.Engine;
+using GptOss.Engine.Checkpoints;
+using GptOss.Harmony;
 
 namespace GptOss.Cli.Commands;
 
-/// <summary>`gptoss model ...`</summary>
+/// <summary>`gptoss model inspect|logits|generate|make-random`</summary>
 internal static class ModelCommands
 {
     public static Command Create()
     {
         var command = new Command("model", "Inspect, run and create gpt-oss checkpoints.");
+        command.Subcommands.Add(Inspect());
+        command.Subcommands.Add(Logits());
+        command.Subcommands.Add(Generate());
+        command.Subcommands.Add(MakeRandom());
         return command;
+    }
+
+    private static Option<string> ModelOption() => new("--model") { Description = "Checkpoint folder (Hugging Face or OpenAI original/)", Required = true };
+    private static Option<string> DTypeOption() => new("--dtype") { Description = "Activation dtype: bfloat16 (default) or float32", DefaultValueFactory = _ => "bfloat16" };
+    private static Option<int> ThreadsOption() => new("--threads") { Description = "libtorch threads (0 = default)" };
+
+    private static Command Inspect()
+    {
+        var model = ModelOption();
+        var command = new Command("inspect", "Print a checkpoint's config, layout, tensors and memory estimate as JSON.");
+        command.Options.Add(model);
+        command.SetAction((ParseResult r) => Run(() =>
+        {
+            using var checkpoint = Checkpoint.Open(r.GetValue(model)!);
+            var c = checkpoint.Config;
+            var entries = checkpoint.Entries;
+            long weightBytes = entries.Sum(e => e.ByteLength);
+            int kvLayersFull = c.SlidingLayers.Count(s => !s), kvLayersSliding = c.SlidingLayers.Count(s => s);
+            long kvPerToken = 2L * c.NumKeyValueHeads * c.HeadDim * 2;   // k and v, bf16
+            var json = new
+            {
+                directory = checkpoint.Directory,
+                layout = checkpoint.Layout == CheckpointLayout.HuggingFace ? "huggingface" : "original",
+                files = checkpoint.Files.Select(f => new { name = Path.GetFileName(f.Path), bytes = f.Length }),
+                config = c,
+                tensor_count = entries.Count,
+                parameters = c.ParameterCount,
+                bytes_by_dtype = entries.GroupBy(e => e.DType).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Sum(e => e.ByteLength)),
+                estimated_memory = new
+                {
+                    mapped_weights_bytes = weightBytes,
+                    kv_cache_bytes_bf16_at_4096_tokens = kvPerToken * (kvLayersFull * 4096L + kvLayersSliding * (long)Math.Min(4096, c.SlidingWindow + 256)),
+                    float32_dense_copies_bytes = entries.Where(e => e.DType == "BF16").Sum(e => e.ByteLength) * 2,
+                },
+            };
+            Console.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command Logits()
+    {
+        var model = ModelOption();
+        var tokens = new Option<string>("--tokens") { Description = "Comma-separated token ids", Required = true };
+        var dtype = DTypeOption();
+        var threads = ThreadsOption();
+        var command = new Command("logits", "Print the top five logits of every position and all logits of the last one, as JSON.");
+        foreach (var o in new Option[] { model, tokens, dtype, threads }) command.Options.Add(o);
+        command.SetAction((ParseResult r, CancellationToken ct) => Run(async () =>
+        {
+            var ids = ParseTokens(r.GetValue(tokens)!);
+            using var engine = GptOssEngine.Load(r.GetValue(model)!, Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count));
+            var logits = await engine.ComputeLogitsAsync(ids, ct);
+            using var stdout = Console.OpenStandardOutput();
+            using (var json = new Utf8JsonWriter(stdout))
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("tokens");
+                foreach (var id in ids) json.WriteNumberValue(id);
+                json.WriteEndArray();
+                json.WriteStartArray("top5_per_position");
+                foreach (var row in logits)
+                {
+                    json.WriteStartArray();
+                    foreach (var id in TopFive(row))
+                    {
+                        json.WriteStartArray();
+                        json.WriteNumberValue(id);
+                        json.WriteNumberValue(row[id]);
+                        json.WriteEndArray();
+                    }
+                    json.WriteEndArray();
+                }
+                json.WriteEndArray();
+                json.WriteStartArray("logits_last");
+                foreach (var value in logits[^1]) json.WriteNumberValue(value);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            stdout.Write("\n"u8);
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command Generate()
+    {
+        var model = ModelOption();
+        var tokens = new Option<string>("--tokens") { Description = "Prompt as comma-separated token ids" };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt text (encoded with o200k_harmony, no special tokens)" };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Most tokens to generate", DefaultValueFactory = _ => 32 };
+        var temperature = new Option<float>("--temperature") { Description = "Sampling temperature; 0 = greedy (default)" };
+        var topP = new Option<float>("--top-p") { Description = "Nucleus sampling mass", DefaultValueFactory = _ => 1f };
+        var seed = new Option<long?>("--seed") { Description = "Random seed (reproducible sampling)" };
+        var dtype = DTypeOption();
+        var threads = ThreadsOption();
+        var command = new Command("generate", "Generate tokens after a prompt; prints {\"tokens\":[...],\"text\":\"...\"}.");
+        foreach (var o in new Option[] { model, tokens, prompt, maxNew, temperature, topP, seed, dtype, threads }) command.Options.Add(o);
+        command.SetAction((ParseResult r, CancellationToken ct) => Run(async () =>
+        {
+            var tokenText = r.GetValue(tokens);
+            var promptText = r.GetValue(prompt);
+            if ((tokenText is null) == (promptText is null))
+                throw new ArgumentException("give exactly one of --tokens and --prompt");
+            var ids = tokenText is not null ? ParseTokens(tokenText) : HarmonyTokenizer.Shared.EncodeOrdinary(promptText!);
+            int maxNewTokens = r.GetValue(maxNew);
+            if (maxNewTokens < 1) throw new ArgumentException("--max-new-tokens must be at least 1");
+            using var engine = GptOssEngine.Load(r.GetValue(model)!, Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count + maxNewTokens));
+            var stop = new HashSet<int> { HarmonyTokens.Return, HarmonyTokens.Call };
+            if (engine.Config.EosTokenId is { } eos) stop.Add(eos);
+            var options = new GenerationOptions
+            {
+                MaxNewTokens = maxNewTokens, Temperature = r.GetValue(temperature), TopP = r.GetValue(topP), Seed = r.GetValue(seed), StopTokens = stop,
+            };
+            var generated = new List<int>();
+            await foreach (var token in engine.GenerateAsync(ids, options, ct))
+                generated.Add(token.Id);
+            Console.WriteLine(JsonSerializer.Serialize(new { tokens = generated, text = HarmonyTokenizer.Shared.Decode(generated) },
+                new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            return 0;
+        }));
+        return command;
+    }
+
+    private static Command MakeRandom()
+    {
+        var output = new Option<string>("--out") { Description = "Folder to write", Required = true };
+        var preset = new Option<string>("--preset") { Description = "tiny, 20b or 120b", DefaultValueFactory = _ => "tiny" };
+        var layers = new Option<int?>("--layers") { Description = "Fewer layers than the preset" };
+        var vocab = new Option<int?>("--vocab") { Description = "Smaller vocabulary than the preset" };
+        var seed = new Option<ulong>("--seed") { Description = "Random seed" };
+        var layout = new Option<string>("--layout") { Description = "hf (default) or original", DefaultValueFactory = _ => "hf" };
+        var command = new Command("make-random", "Write a random-weight checkpoint in the exact published layout.");
+        foreach (var o in new Option[] { output, preset, layers, vocab, seed, layout }) command.Options.Add(o);
+        command.SetAction((ParseResult r) => Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            var options = new RandomCheckpointOptions
+            {
+                Preset = r.GetValue(preset)!,
+                Layers = r.GetValue(layers),
+                Vocab = r.GetValue(vocab),
+                Seed = r.GetValue(seed),
+                Layout = r.GetValue(layout) switch
+                {
+                    "hf" => CheckpointLayout.HuggingFace,
+                    "original" => CheckpointLayout.Original,
+                    var other => throw new ArgumentException($"--layout '{other}': expected hf or original"),
+                },
+            };
+            var files = RandomCheckpoint.Write(r.GetValue(output)!, options);
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                files = files.Select(Path.GetFileName),
+                bytes = files.Sum(f => new FileInfo(f).Length),
+                seconds = Math.Round(clock.Elapsed.TotalSeconds, 2),
+            }));
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static EngineOptions Options(string dtype, int threads, int positions) => new()
+    {
+        DType = dtype switch
+        {
+            "bfloat16" or "bf16" => ActivationDType.BFloat16,
+            "float32" or "f32" => ActivationDType.Float32,
+            _ => throw new ArgumentException($"--dtype '{dtype}': expected float32 or bfloat16"),
+        },
+        Threads = threads,
+        MaxContext = Math.Max(positions, 4096),
+    };
+
+    private static List<int> ParseTokens(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var ids = new List<int>(parts.Length);
+        for (int i = 0; i < parts.Length; i++)
+            ids.Add(int.TryParse(parts[i], out int id) && id >= 0 ? id : throw new ArgumentException($"--tokens: entry {i} ('{parts[i]}') is not a non-negative integer"));
+        return ids;
+    }
+
+    /// <summary>Ids of the five largest logits, largest first, ties to the lower id.</summary>
+    private static IEnumerable<int> TopFive(float[] row) =>
+        Enumerable.Range(0, row.Length).OrderByDescending(i => row[i]).ThenBy(i => i).Take(5);
+
+    /// <summary>Runs a command body; bad input becomes one line on stderr and exit code 1.</summary>
+    private static async Task<int> Run(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (e is CheckpointException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return 1;
+        }
     }
 }

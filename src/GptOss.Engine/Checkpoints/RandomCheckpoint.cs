@@ -15,6 +15,8 @@ public sealed record RandomCheckpointOptions
     public int? Vocab { get; init; }
     public ulong Seed { get; init; }
     public CheckpointLayout Layout { get; init; } = CheckpointLayout.HuggingFace;
+    /// <summary>Number of safetensors files; null = as published for the preset and layout (20b HF: 3, 120b HF: 15, 120b original: 7, else 1).</summary>
+    public int? Shards { get; init; }
     /// <summary>Optional config override applied after the preset, layers and vocabulary (tests: sliding-only models).</summary>
     public Func<ModelConfig, ModelConfig>? Customize { get; init; }
 }
@@ -80,7 +82,7 @@ public static class RandomCheckpoint
         var tensors = Tensors(config, options.Layout, options.Seed);
         bool hf = options.Layout == CheckpointLayout.HuggingFace;
         // Published file naming: HF shards count from 0 and name the last index; OpenAI's 120b shards count from 1 with "--".
-        int shards = (options.Preset, hf) switch { ("20b", true) => 3, ("120b", true) => 15, ("120b", false) => 7, _ => 1 };
+        int shards = options.Shards ?? (options.Preset, hf) switch { ("20b", true) => 3, ("120b", true) => 15, ("120b", false) => 7, _ => 1 };
         Func<int, string> fileName = shards == 1 ? _ => "model.safetensors"
             : hf ? i => $"model-{i:D5}-of-{shards - 1:D5}.safetensors"
             : i => $"model--{i + 1:D5}-of-{shards:D5}.safetensors";
@@ -129,55 +131,79 @@ public static class RandomCheckpoint
         return groups;
     }
 
-    /// <summary>Every tensor of the checkpoint, in file order, with its random fill.</summary>
+    /// <summary>
+    /// Every tensor of the checkpoint, in file order, with its random fill. Values are keyed by the Hugging Face name
+    /// (the fused original qkv is q, k and v stacked), so both layouts of one seed hold the same weights.
+    /// </summary>
     private static List<TensorToWrite> Tensors(ModelConfig c, CheckpointLayout layout, ulong seed)
     {
         long h = c.HiddenSize, v = c.VocabSize, e = c.NumLocalExperts, i = c.IntermediateSize;
         long qd = (long)c.NumAttentionHeads * c.HeadDim, kd = (long)c.NumKeyValueHeads * c.HeadDim;
+        var hf = new TensorNames(CheckpointLayout.HuggingFace);
         var n = new TensorNames(layout);
         var list = new List<TensorToWrite>();
-        void Bf16(string name, float mean, float std, params long[] shape) => list.Add(new(name, "BF16", shape, UniformBf16(seed, name, mean, std)));
-        void Mxfp4(string blocks, string scales, long rows, long inputs)
+        void Bf16(string name, string key, float mean, float std, params long[] shape) =>
+            list.Add(new(name, "BF16", shape, UniformBf16(seed, key, mean, std)));
+        void Mxfp4(string blocks, string blocksKey, string scales, string scalesKey, long rows, long inputs)
         {
             // Codes are uniform (RMS ≈ 2.93); the scale makes each weight's RMS ≈ 1/sqrt(inputs).
             int exponent = 127 - (int)Math.Round(Math.Log2(2.93 * Math.Sqrt(inputs)));
-            list.Add(new(blocks, "U8", [e, rows, inputs / 32, 16], RandomBytes(seed, blocks)));
-            list.Add(new(scales, "U8", [e, rows, inputs / 32], ScaleBytes(seed, scales, exponent)));
+            list.Add(new(blocks, "U8", [e, rows, inputs / 32, 16], RandomBytes(seed, blocksKey)));
+            list.Add(new(scales, "U8", [e, rows, inputs / 32], ScaleBytes(seed, scalesKey, exponent)));
         }
 
         float dense = 1f / MathF.Sqrt(h);
-        Bf16(n.Embedding, 0, 1, v, h);
+        Bf16(n.Embedding, hf.Embedding, 0, 1, v, h);
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
-            Bf16(n.AttentionNorm(l), 1, 0.1f, h);
+            Bf16(n.AttentionNorm(l), hf.AttentionNorm(l), 1, 0.1f, h);
             if (layout == CheckpointLayout.HuggingFace)
             {
                 foreach (var (which, rows) in new[] { ('q', qd), ('k', kd), ('v', kd) })
                 {
-                    Bf16(n.Projection(l, which, "weight"), 0, dense, rows, h);
-                    Bf16(n.Projection(l, which, "bias"), 0, 0.05f, rows);
+                    Bf16(hf.Projection(l, which, "weight"), hf.Projection(l, which, "weight"), 0, dense, rows, h);
+                    Bf16(hf.Projection(l, which, "bias"), hf.Projection(l, which, "bias"), 0, 0.05f, rows);
                 }
             }
             else
             {
-                Bf16(n.FusedQkv(l, "weight"), 0, dense, qd + 2 * kd, h);
-                Bf16(n.FusedQkv(l, "bias"), 0, 0.05f, qd + 2 * kd);
+                list.Add(new(n.FusedQkv(l, "weight"), "BF16", [qd + 2 * kd, h], Stacked(
+                    (qd * h * 2, UniformBf16(seed, hf.Projection(l, 'q', "weight"), 0, dense)),
+                    (kd * h * 2, UniformBf16(seed, hf.Projection(l, 'k', "weight"), 0, dense)),
+                    (kd * h * 2, UniformBf16(seed, hf.Projection(l, 'v', "weight"), 0, dense)))));
+                list.Add(new(n.FusedQkv(l, "bias"), "BF16", [qd + 2 * kd], Stacked(
+                    (qd * 2, UniformBf16(seed, hf.Projection(l, 'q', "bias"), 0, 0.05f)),
+                    (kd * 2, UniformBf16(seed, hf.Projection(l, 'k', "bias"), 0, 0.05f)),
+                    (kd * 2, UniformBf16(seed, hf.Projection(l, 'v', "bias"), 0, 0.05f)))));
             }
-            Bf16(n.Sinks(l), 0, 0.5f, c.NumAttentionHeads);
-            Bf16(n.Output(l, "weight"), 0, 1f / MathF.Sqrt(qd), h, qd);
-            Bf16(n.Output(l, "bias"), 0, 0.05f, h);
-            Bf16(n.MlpNorm(l), 1, 0.1f, h);
-            Bf16(n.Router(l, "weight"), 0, dense, e, h);
-            Bf16(n.Router(l, "bias"), 0, 0.05f, e);
-            Mxfp4(n.GateUpBlocks(l), n.GateUpScales(l), 2 * i, h);
-            Bf16(n.GateUpBias(l), 0, 0.05f, e, 2 * i);
-            Mxfp4(n.DownBlocks(l), n.DownScales(l), h, i);
-            Bf16(n.DownBias(l), 0, 0.05f, e, h);
+            Bf16(n.Sinks(l), hf.Sinks(l), 0, 0.5f, c.NumAttentionHeads);
+            Bf16(n.Output(l, "weight"), hf.Output(l, "weight"), 0, 1f / MathF.Sqrt(qd), h, qd);
+            Bf16(n.Output(l, "bias"), hf.Output(l, "bias"), 0, 0.05f, h);
+            Bf16(n.MlpNorm(l), hf.MlpNorm(l), 1, 0.1f, h);
+            Bf16(n.Router(l, "weight"), hf.Router(l, "weight"), 0, dense, e, h);
+            Bf16(n.Router(l, "bias"), hf.Router(l, "bias"), 0, 0.05f, e);
+            Mxfp4(n.GateUpBlocks(l), hf.GateUpBlocks(l), n.GateUpScales(l), hf.GateUpScales(l), 2 * i, h);
+            Bf16(n.GateUpBias(l), hf.GateUpBias(l), 0, 0.05f, e, 2 * i);
+            Mxfp4(n.DownBlocks(l), hf.DownBlocks(l), n.DownScales(l), hf.DownScales(l), h, i);
+            Bf16(n.DownBias(l), hf.DownBias(l), 0, 0.05f, e, h);
         }
-        Bf16(n.FinalNorm, 1, 0.1f, h);
-        Bf16(n.Unembedding, 0, dense, v, h);
+        Bf16(n.FinalNorm, hf.FinalNorm, 1, 0.1f, h);
+        Bf16(n.Unembedding, hf.Unembedding, 0, dense, v, h);
         return list;
     }
+
+    /// <summary>Fills of consecutive parts of one tensor (each part's length a multiple of 8 bytes).</summary>
+    private static Action<long, Span<byte>> Stacked(params (long Bytes, Action<long, Span<byte>> Fill)[] parts) => (offset, span) =>
+    {
+        long partStart = 0;
+        foreach (var (bytes, fill) in parts)
+        {
+            long from = Math.Max(offset, partStart), to = Math.Min(offset + span.Length, partStart + bytes);
+            if (from < to)
+                fill(from - partStart, span.Slice((int)(from - offset), (int)(to - from)));
+            partStart += bytes;
+        }
+    };
 
     // A counter-based generator: the bytes at any offset depend only on (seed, tensor name, offset), so chunks fill in parallel.
     private static ulong Mix(ulong x)

@@ -19,4 +19,6 @@ public sealed record EngineOptions
     public string? Device { get; init; }
     /// <summary>Name reported in <see cref="ModelDescriptor"/>; defaults to the checkpoint folder's name.</summary>
     public string? Name { get; init; }
+    /// <summary>Positions a sliding layer keeps beyond its window, so a new prompt may diverge that far back and still reuse the cache.</summary>
+    public int SlidingRollback { get; init; } = 256;
 }

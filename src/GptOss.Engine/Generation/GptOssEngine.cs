@@ -53,7 +53,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             var type = options.DType == ActivationDType.Float32 ? ScalarType.Float32 : ScalarType.BFloat16;
             GptOssModel model;
             using (torch.inference_mode())
-                model = new GptOssModel(checkpoint, type, device, context);
+                model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback);
             var descriptor = new ModelDescriptor(options.Name ?? Path.GetFileName(checkpoint.Directory.TrimEnd('/')), config.VocabSize, context);
             return new GptOssEngine(checkpoint, model, descriptor, options.DType) { LoadTime = clock.Elapsed };
         }
@@ -164,7 +164,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             throw new ArgumentException($"the prompt has {tokens.Count} tokens; the context length is {Model.ContextLength}", nameof(tokens));
         for (int i = 0; i < tokens.Count; i++)
             if ((uint)tokens[i] >= (uint)Config.VocabSize)
-                throw new ArgumentOutOfRangeException(nameof(tokens), tokens[i], $"token id {tokens[i]} at position {i} is outside the vocabulary [0, {Config.VocabSize})");
+                throw new ArgumentOutOfRangeException($"token id {tokens[i]} at position {i} is outside the vocabulary [0, {Config.VocabSize})", (Exception?)null);
     }
 
     public void Dispose()

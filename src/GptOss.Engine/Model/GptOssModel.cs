@@ -23,8 +23,11 @@ internal sealed class GptOssModel
     public RotaryEmbedding Rope { get; }
     public int ContextLength { get; }
 
-    public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength)
+    private readonly int _slidingRollback;
+
+    public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength, int slidingRollback)
     {
+        _slidingRollback = slidingRollback;
         var c = Config = checkpoint.Config;
         ActivationType = activationType;
         Device = device;
@@ -45,11 +48,8 @@ internal sealed class GptOssModel
         _unembedding = w.Dense(w.Names.Unembedding, v, h);
     }
 
-    /// <summary>Slots kept by a sliding layer beyond its window, so a new prompt can diverge that far back and still reuse the cache.</summary>
-    public const int SlidingRollback = 256;
-
     public KvCache NewCache() => new(_attention.Select(a => new LayerKvCache(
-        a.Window == 0 ? ContextLength : Math.Min(ContextLength, a.Window + SlidingRollback),
+        a.Window == 0 ? ContextLength : Math.Min(ContextLength, a.Window + _slidingRollback),
         a.Window, Config.NumKeyValueHeads, Config.HeadDim, ActivationType, Device)).ToArray());
 
     /// <summary>
