@@ -13,7 +13,7 @@ namespace GptOss.Tools.Execution;
 /// </summary>
 internal static class ToolPipeline
 {
-    private static readonly TimeSpan TimeoutGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxTimeoutGrace = TimeSpan.FromSeconds(5);
 
     public static ResiliencePipeline<IReadOnlyList<Message>> Create(IHarmonyTool tool, ToolsOptions options, TimeProvider? time = null)
     {
@@ -39,7 +39,8 @@ internal static class ToolPipeline
             SamplingDuration = resilience.SamplingDuration,
             BreakDuration = resilience.BreakDuration,
         });
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = options.TimeLimit + TimeoutGrace });
+        var grace = options.TimeLimit < MaxTimeoutGrace ? options.TimeLimit : MaxTimeoutGrace;
+        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = options.TimeLimit + grace });
         return builder.Build();
     }
 

@@ -17,7 +17,8 @@ internal sealed class CorpusIndex
     private readonly FrozenDictionary<string, int> _byPath;
     private readonly FrozenDictionary<string, Posting[]> _postings;
     private readonly int[] _lengths;
-    private readonly double _averageLength;
+    /// <summary>BM25's length normalization of each document, k1 · (1 − b + b · length / average length).</summary>
+    private readonly double[] _norms;
 
     private readonly record struct Posting(int Document, int Frequency);
 
@@ -55,7 +56,8 @@ internal sealed class CorpusIndex
             }
         }
         _postings = postings.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal);
-        _averageLength = documents.Length == 0 ? 1 : Math.Max(1, _lengths.Average());
+        var averageLength = documents.Length == 0 ? 1 : Math.Max(1, _lengths.Average());
+        _norms = [.. _lengths.Select(length => K1 * (1 - B + B * length / averageLength))];
     }
 
     /// <summary>Reads every .md/.markdown/.txt/.html/.htm file under <paramref name="root"/> (files over the size limit are skipped).</summary>
@@ -89,21 +91,22 @@ internal sealed class CorpusIndex
     public IReadOnlyList<(CorpusDocument Document, double Score)> Search(string query, int topn)
     {
         var terms = Terms.Of(query).Distinct(StringComparer.Ordinal).ToArray();
-        var scores = new Dictionary<int, double>();
+        var scores = new double[_documents.Length];
+        var touched = new List<int>();
         foreach (var term in terms)
         {
             if (!_postings.TryGetValue(term, out var postings)) continue;
             var idf = Math.Log(1 + (_documents.Length - postings.Length + 0.5) / (postings.Length + 0.5));
             foreach (var (document, frequency) in postings)
             {
-                var norm = K1 * (1 - B + B * _lengths[document] / _averageLength);
-                scores[document] = scores.GetValueOrDefault(document) + idf * frequency * (K1 + 1) / (frequency + norm);
+                if (scores[document] == 0) touched.Add(document);
+                scores[document] += idf * frequency * (K1 + 1) / (frequency + _norms[document]);
             }
         }
-        var best = new PriorityQueue<int, (double Score, int Negated)>();
-        foreach (var (document, score) in scores)
+        var best = new PriorityQueue<int, (double Score, int Negated)>(topn + 1);
+        foreach (var document in touched)
         {
-            best.Enqueue(document, (score, -document));
+            best.Enqueue(document, (scores[document], -document));
             if (best.Count > topn) best.Dequeue();
         }
         var results = new List<(CorpusDocument, double)>(best.Count);
