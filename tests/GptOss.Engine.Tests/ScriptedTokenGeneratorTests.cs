@@ -119,4 +119,18 @@ public sealed class ScriptedTokenGeneratorTests
         Assert.All(firsts, ids => Assert.Equal(ids[0], ids[1]));
         Assert.Equal(Enumerable.Range(0, 8), firsts.Select(ids => ids[0]).Order());
     }
+
+    [Fact]
+    public async Task Harmony_text_scripts_are_encoded_with_special_tokens_and_prompts_decode_back()
+    {
+        var g = ScriptedTokenGenerator.FromHarmony("<|channel|>final<|message|>Hi<|return|>");
+        var prompt = GptOss.Harmony.HarmonyTokenizer.Shared.Encode("<|start|>user<|message|>Hello<|end|><|start|>assistant", allowSpecial: true);
+
+        var tokens = await Run(g, prompt.ToArray());
+
+        Assert.Equal(200005, tokens[0].Id); // <|channel|>
+        Assert.Equal(200002, tokens[^1].Id); // <|return|>
+        Assert.Equal("<|channel|>final<|message|>Hi<|return|>", GptOss.Harmony.HarmonyTokenizer.Shared.Decode(tokens.Select(t => t.Id)));
+        Assert.Equal("<|start|>user<|message|>Hello<|end|><|start|>assistant", Assert.Single(g.PromptTexts));
+    }
 }

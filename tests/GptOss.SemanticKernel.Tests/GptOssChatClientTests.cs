@@ -116,12 +116,20 @@ public sealed class GptOssChatClientTests
     }
 
     [Fact]
-    public void Without_a_token_generator_resolution_fails_with_a_clear_message()
+    public void Without_a_model_directory_or_generator_resolution_fails_naming_the_setting()
     {
         var services = new ServiceCollection().AddGptOssChatCompletion().BuildServiceProvider();
 
         var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IChatClient>());
 
-        Assert.Contains("ITokenGenerator", error.Message);
+        Assert.Contains("GptOss:ModelDirectory", error.Message);
+    }
+
+    [Fact]
+    public void An_unknown_dtype_is_named_in_the_error()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => new GptOssOptions { DType = "fp8" }.ToEngineOptions());
+
+        Assert.Contains("GptOss:DType", error.Message);
     }
 }

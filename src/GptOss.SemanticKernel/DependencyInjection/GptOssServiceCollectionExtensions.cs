@@ -19,7 +19,8 @@ public static class GptOssServiceCollectionExtensions
     /// <paramref name="serviceId"/> when given. <see cref="GptOssOptions"/> are bound from the
     /// <c>"GptOss"</c> section of <paramref name="configuration"/> (or of the registered <see cref="IConfiguration"/>),
     /// then <paramref name="configure"/> runs. The model is the <see cref="ITokenGenerator"/> registered in the
-    /// container (the engine, or a <see cref="ScriptedTokenGenerator"/> in tests), shared by every caller.
+    /// container, shared by every caller: unless one is registered (a <see cref="ScriptedTokenGenerator"/> in tests),
+    /// the <see cref="GptOssEngine"/> is loaded from <see cref="GptOssOptions.ModelDirectory"/> on first use.
     /// </summary>
     public static IServiceCollection AddGptOssChatCompletion(
         this IServiceCollection services,
@@ -32,9 +33,9 @@ public static class GptOssServiceCollectionExtensions
             (configuration ?? sp.GetService<IConfiguration>())?.GetSection(GptOssOptions.SectionName).Bind(options)));
         if (configure is not null) services.Configure(configure);
 
-        services.TryAddSingleton(sp => new HarmonyChatPipeline(
-            sp.GetService<ITokenGenerator>() ?? throw new InvalidOperationException(
-                "No ITokenGenerator is registered: register the gpt-oss engine (or a ScriptedTokenGenerator) before resolving gpt-oss chat services.")));
+        // The engine loads on first use; registering another ITokenGenerator (a ScriptedTokenGenerator) replaces it.
+        services.TryAddSingleton<ITokenGenerator>(sp => LoadEngine(sp.GetRequiredService<IOptions<GptOssOptions>>().Value));
+        services.TryAddSingleton(sp => new HarmonyChatPipeline(sp.GetRequiredService<ITokenGenerator>()));
 
         services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) => new GptOssChatCompletionService(
             sp.GetRequiredService<HarmonyChatPipeline>(),
@@ -47,6 +48,16 @@ public static class GptOssServiceCollectionExtensions
                 .UseKernelFunctionInvocation(sp.GetService<ILoggerFactory>())
                 .Build(sp));
         return services;
+    }
+
+    private static GptOssEngine LoadEngine(GptOssOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ModelDirectory))
+        {
+            throw new InvalidOperationException(
+                $"No gpt-oss model: set {GptOssOptions.SectionName}:{nameof(GptOssOptions.ModelDirectory)} in appsettings.json, or register an ITokenGenerator.");
+        }
+        return GptOssEngine.Load(options.ModelDirectory, options.ToEngineOptions());
     }
 
     /// <summary>The same registration on a kernel builder's services.</summary>
