@@ -2,6 +2,8 @@ using System.CommandLine;
 using GptOss.Agents;
 using GptOss.Agents.Plugins;
 using GptOss.Engine;
+using GptOss.SemanticKernel;
+using Microsoft.Extensions.Configuration;
 using GptOss.Tools;
 
 namespace GptOss.Cli.Commands;
@@ -204,21 +206,24 @@ internal static class AgentCommands
         {
             var workspace = Workspace(r);
             var catalog = workspace.LoadAgents(AgentPluginCatalog.Default).BuildCatalog();
+            var model = new GptOssOptions();
+            workspace.Configuration.GetSection(GptOssOptions.SectionName).Bind(model);
             ITokenGenerator generator = (r.GetValue(ModelOption), r.GetValue(ScriptOption)) switch
             {
                 ({ }, { }) => throw new ArgumentException("give either --model or --script, not both"),
                 (null, { } script) => HarmonyScriptFile.Load(script),
-                ({ } model, null) => LoadEngine(model),
-                _ => throw new ArgumentException("no model: give --model DIR (a gpt-oss checkpoint) or --script FILE"),
+                ({ } directory, null) => LoadEngine(directory, model),
+                _ when model.ModelDirectory is { Length: > 0 } configured => LoadEngine(workspace.ResolvePath(configured), model),
+                _ => throw new ArgumentException("no model: give --model DIR (a gpt-oss checkpoint), set GptOss:ModelDirectory, or give --script FILE"),
             };
             var tools = new ToolExecutorFactory(workspace.ToolsOptions());
             return new AgentHost(catalog, new AgentRunner(generator, AgentPluginCatalog.Default, tools), generator.Model.Name, generator, tools);
         }
 
-        private static GptOssEngine LoadEngine(string directory)
+        private static GptOssEngine LoadEngine(string directory, GptOssOptions options)
         {
             if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"model folder not found: {directory}");
-            return GptOssEngine.Load(directory, new EngineOptions());
+            return GptOssEngine.Load(directory, options.ToEngineOptions() with { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)) });
         }
     }
 
