@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ComponentModel;
+using System.Text;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
@@ -70,6 +71,32 @@ public sealed class ServerOpenAiClientTests
         Assert.Equal(ChatFinishReason.Stop, finish);
         Assert.NotNull(usage);
         Assert.True(usage!.OutputTokenCount > 0);
+    }
+
+    [Fact]
+    public async Task The_openai_client_receives_a_streamed_tool_call()
+    {
+        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherCall);
+        var options = new ChatCompletionOptions
+        {
+            Tools = { ChatTool.CreateFunctionTool("get_weather", "Current weather in a city.", BinaryData.FromString(ServerScripts.WeatherSchema)) },
+        };
+
+        var calls = new List<StreamingChatToolCallUpdate>();
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        await foreach (var update in OpenAiChat(server).CompleteChatStreamingAsync([new UserChatMessage("Weather in Paris?")], options))
+        {
+            calls.AddRange(update.ToolCallUpdates);
+            text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
+            finish ??= update.FinishReason;
+        }
+
+        var call = Assert.Single(calls);
+        Assert.Equal("get_weather", call.FunctionName);
+        Assert.Equal("{\"city\": \"Paris\"}", call.FunctionArgumentsUpdate.ToString());
+        Assert.Equal(ChatFinishReason.ToolCalls, finish);
+        Assert.Equal("", text.ToString());
     }
 
     [Fact]

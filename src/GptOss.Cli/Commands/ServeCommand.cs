@@ -29,19 +29,20 @@ internal static class ServeCommand
         command.Options.Add(script);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var options = LoadOptions();
-            if (r.GetValue(model) is { } dir) options.ModelDirectory = dir;
-
+            var stderr = r.InvocationConfiguration.Error;
+            GptOssOptions options;
             ITokenGenerator generator;
             try
             {
+                options = LoadOptions();
+                if (r.GetValue(model) is { } dir) options.ModelDirectory = dir;
                 generator = r.GetValue(script) is { } file ? HarmonyScriptFile.Load(file)
                     : options.ModelDirectory is { } modelDir ? GptOssEngine.Load(modelDir, options.ToEngineOptions())
                     : throw new InvalidOperationException("no model: pass --model DIR (or set GptOss:ModelDirectory), or --script FILE");
             }
             catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
             {
-                await Console.Error.WriteLineAsync($"gptoss serve: {e.Message}");
+                await stderr.WriteLineAsync($"gptoss serve: {e.Message}");
                 return 2;
             }
 
@@ -50,13 +51,13 @@ internal static class ServeCommand
                 var client = new GptOssChatClient(new HarmonyChatPipeline(generator), options);
                 var app = OpenAiServer.Create(r.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries), client, options.ModelId);
                 await app.StartAsync(ct);
-                await Console.Error.WriteLineAsync($"gptoss serve: {generator.Model.Name} on {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
+                await stderr.WriteLineAsync($"gptoss serve: {generator.Model.Name} on {string.Join(", ", app.Urls)} (Ctrl+C to stop)");
                 await app.WaitForShutdownAsync(ct);
                 return 0;
             }
             catch (IOException e)
             {
-                await Console.Error.WriteLineAsync($"gptoss serve: cannot listen: {e.Message}");
+                await stderr.WriteLineAsync($"gptoss serve: cannot listen: {e.Message}");
                 return 1;
             }
             finally
