@@ -79,6 +79,17 @@ public sealed class GenerationTests
     }
 
     [Fact]
+    public async Task AFullContextEndsWithLength()
+    {
+        using var engine = GptOssEngine.Load(GptOss.Testing.TestPaths.TinyFixture("hf-a"), new EngineOptions { DType = ActivationDType.Float32, MaxContext = 12 });
+        Assert.Equal(12, engine.Model.ContextLength);
+        var last = await engine.GenerateAsync([.. Prompt, 1, 2], new GenerationOptions { Temperature = 0, MaxNewTokens = 100 }).LastAsync();
+        Assert.Equal(FinishReason.Length, last.Stats.FinishReason);
+        Assert.Equal(3, last.Stats.GeneratedTokens);   // two fed back (positions 10, 11), the third needs no position
+        await Assert.ThrowsAsync<ArgumentException>(() => engine.ComputeLogitsAsync(Enumerable.Range(0, 13).ToArray()));
+    }
+
+    [Fact]
     public async Task CancellationEndsTheStreamWithCancelled()
     {
         using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
