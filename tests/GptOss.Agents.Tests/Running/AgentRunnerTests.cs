@@ -229,6 +229,21 @@ public sealed class AgentRunnerTests
     }
 
     [Fact]
+    public async Task Malformed_model_output_is_reported_and_ends_the_run_cleanly()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            "<|channel|>analysis<|message|>Call it.<|end|><|start|>assistant<|channel|>commentary to=functions.Clock_now extra words json<|message|>{}<|call|>");
+        var events = await Collect(Runner(generator).RunAsync(Agent(Function("Clock")), "time"));
+
+        var problem = Assert.Single(events.OfType<AgentEvent.OutputProblem>());
+        Assert.Contains("unexpected tokens remaining in message header", problem.Description);
+        Assert.Empty(events.OfType<AgentEvent.ToolCall>());
+        var end = Assert.IsType<AgentEvent.RunCompleted>(events[^1]);
+        Assert.Equal(AgentRunOutcome.InvalidOutput, end.Outcome);
+        Assert.StartsWith("the model stopped without a final answer (", end.Error);
+    }
+
+    [Fact]
     public async Task Builtin_tool_called_as_a_function_is_rerouted_like_the_reference_does()
     {
         var generator = ScriptedTokenGenerator.FromHarmony(
