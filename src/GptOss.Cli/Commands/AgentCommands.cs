@@ -35,11 +35,13 @@ internal static class AgentCommands
     {
         var agent = new Option<string>("--agent") { Description = "Name of the agent to run", Required = true };
         var json = new Option<bool>("--json") { Description = "Write the transcript as JSON lines (one event per line) to stdout" };
+        var transcript = new Option<string?>("--transcript") { Description = "Also write the JSON-lines transcript to this file" };
         var task = new Argument<string>("task") { Description = "What the agent should do" };
         var command = new Command("run", "Run an agent on a task until it answers.");
         command.Arguments.Add(task);
         command.Options.Add(agent);
         command.Options.Add(json);
+        command.Options.Add(transcript);
         AddHostOptions(command);
         command.SetAction((r, ct) => Guard(r, async () =>
         {
@@ -49,8 +51,10 @@ internal static class AgentCommands
             var view = r.GetValue(json)
                 ? (IRunView)new JsonLinesView(r.InvocationConfiguration.Output)
                 : new TerminalView(r.InvocationConfiguration.Output, r.InvocationConfiguration.Error);
-            var completed = await Drive(session.SendAsync(r.GetValue(task)!, ct), view, ct);
-            return ExitCode(completed, r.InvocationConfiguration.Error);
+            var events = session.SendAsync(r.GetValue(task)!, ct);
+            if (r.GetValue(transcript) is not { } file) return ExitCode(await Drive(events, view, ct), r.InvocationConfiguration.Error);
+            await using var writer = new StreamWriter(file);
+            return ExitCode(await Drive(events.WriteTo(writer, ct), view, ct), r.InvocationConfiguration.Error);
         }));
         return command;
     }
