@@ -76,11 +76,6 @@ public sealed class AgentWorkspace
     {
         var options = new AgentsOptions();
         configuration.GetSection(AgentDefinitionLoader.SectionName).Bind(options);
-        if (string.IsNullOrWhiteSpace(options.Directory)) return null;
-        if (Path.IsPathRooted(options.Directory)) return options.Directory;
-        return new[] { Path.GetDirectoryName(settingsFile), Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
-            .OfType<string>()
-            .Select(dir => Path.Combine(dir, options.Directory))
-            .FirstOrDefault(Directory.Exists);
+        return options.ResolveDirectory(Path.GetDirectoryName(settingsFile));
     }
 }

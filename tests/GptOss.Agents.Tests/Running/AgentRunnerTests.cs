@@ -83,6 +83,7 @@ public sealed class AgentRunnerTests
         Assert.DoesNotContain("## javascript", prompt);
         Assert.Contains("<|start|>developer<|message|># Instructions\n\nUse the tools to answer.", prompt);
         Assert.Contains("type Calculator_evaluate = ", prompt);
+        Assert.Contains("Calls to these tools must go to the commentary channel: 'functions'.", prompt);
         Assert.DoesNotContain("Clock_now", prompt);
         Assert.EndsWith("<|start|>user<|message|>Say hi<|end|><|start|>assistant", prompt);
     }
