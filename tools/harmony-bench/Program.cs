@@ -14,7 +14,9 @@ string corpusPath = Path.Combine(root, "tests", "GptOss.Harmony.Tests", "Fixture
 string corpus = File.ReadAllText(corpusPath);
 int corpusBytes = Encoding.UTF8.GetByteCount(corpus);
 
+var load = Stopwatch.StartNew();
 var tokenizer = HarmonyTokenizer.Shared;
+Console.WriteLine($"tokenizer load (vocabulary + special tokens): {load.Elapsed.TotalMilliseconds:F0} ms");
 var renderer = new HarmonyRenderer(tokenizer);
 Console.WriteLine($"corpus: {corpusPath} ({corpusBytes} bytes); {seconds} s per measurement; {Environment.ProcessorCount} CPUs");
 

@@ -82,14 +82,12 @@ internal sealed class O200kPreTokenizer : PreTokenizer
     private static int MatchAt(ReadOnlySpan<char> text, int p)
     {
         var (kind, length) = At(text, p);
-        // [^\r\n\p{L}\p{N}]? is greedy: try with the prefix first, then without.
+        // Alternatives 1 and 2, each tried with the greedy [^\r\n\p{L}\p{N}]? prefix first, then without it.
         bool prefixable = (kind & (Kind.LineBreak | Kind.Letter | Kind.Number)) == 0;
-        if (prefixable)
-        {
-            int withPrefix = Letters(text, p + length);
-            if (withPrefix >= 0) return withPrefix;
-        }
-        int letters = Letters(text, p);
+        int letters = prefixable ? LowerWord(text, p + length) : -1;
+        if (letters < 0) letters = LowerWord(text, p);
+        if (letters < 0 && prefixable) letters = UpperWord(text, p + length);
+        if (letters < 0) letters = UpperWord(text, p);
         if (letters >= 0) return letters;
 
         if ((kind & Kind.Number) != 0)
@@ -105,10 +103,10 @@ internal sealed class O200kPreTokenizer : PreTokenizer
         return Whitespace(text, p);
     }
 
-    /// <summary>Alternatives 1 and 2 from <paramref name="q"/> (after any prefix); -1 if neither matches.</summary>
-    private static int Letters(ReadOnlySpan<char> text, int q)
+    /// <summary>Alternative 1 from <paramref name="q"/>: <c>Upper* Lower+ contraction?</c>, where Upper* backtracks to
+    /// the last position at which a Lower starts; -1 if it does not match.</summary>
+    private static int LowerWord(ReadOnlySpan<char> text, int q)
     {
-        // Alternative 1: Upper* Lower+ contraction? — Upper* backtracks to the last position where a Lower starts.
         int upperEnd = q;
         int lastLowerInRun = -1;
         while (true)
@@ -119,16 +117,14 @@ internal sealed class O200kPreTokenizer : PreTokenizer
             upperEnd += len;
         }
         int lowerStart = (At(text, upperEnd).Kind & Kind.Lower) != 0 ? upperEnd : lastLowerInRun;
-        if (lowerStart >= 0)
-        {
-            return Contraction(text, Run(text, lowerStart, Kind.Lower));
-        }
-        // Alternative 2: Upper+ Lower* contraction? (Lower* is empty here: nothing after the run is Lower.)
-        if (upperEnd > q)
-        {
-            return Contraction(text, upperEnd);
-        }
-        return -1;
+        return lowerStart >= 0 ? Contraction(text, Run(text, lowerStart, Kind.Lower)) : -1;
+    }
+
+    /// <summary>Alternative 2 from <paramref name="q"/>: <c>Upper+ Lower* contraction?</c>; -1 if it does not match.</summary>
+    private static int UpperWord(ReadOnlySpan<char> text, int q)
+    {
+        int upperEnd = Run(text, q, Kind.Upper);
+        return upperEnd > q ? Contraction(text, Run(text, upperEnd, Kind.Lower)) : -1;
     }
 
     private static int Run(ReadOnlySpan<char> text, int i, Kind kind)

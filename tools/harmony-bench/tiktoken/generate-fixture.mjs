@@ -57,6 +57,13 @@ function randomWord() {
   return Array.from({ length: int(1, 12) }, () => pick(chars)).join("");
 }
 
+// Category edge cases: marks before/after upper and lower letters, title case, modifier letters, other numbers,
+// astral letters and digits next to contractions, all whitespace kinds.
+const tricky = Array.from("aAzZsStTrReEvVmMlLdD'' \t\r\n\u000b\u0085\u00a0\u2003\u3000ǅʰªא中ー\u0301\u0903\u20dd5٣²Ⅻ½.,!?/\\-_()\"<|>#€😀𝐀𝐚𝒜𝟏𐌰");
+function trickyLine() {
+  return Array.from({ length: int(4, 40) }, () => pick(tricky)).join("");
+}
+
 function randomLine() {
   const parts = [];
   const n = int(3, 25);
@@ -66,7 +73,8 @@ function randomLine() {
 
 let corpus = "";
 while (corpus.length < 120_000) {
-  corpus += random() < 0.35 ? pick(samples) : randomLine();
+  const r = random();
+  corpus += r < 0.3 ? pick(samples) : r < 0.45 ? trickyLine() : randomLine();
   corpus += pick(["\n", "\n", "\r\n", "\n\n", " ", ""]);
 }
 
