@@ -36,6 +36,17 @@ public sealed class FixtureExactnessTests(ITestOutputHelper output)
     }
 
     [Theory, MemberData(nameof(Fixtures))]
+    public async Task Float32ChunkedPrefillMatchesGoldenLogits(string fixture)
+    {
+        var golden = Golden.Read(fixture, "f32");
+        using var engine = GptOssEngine.Load(TestPaths.TinyFixture(fixture), new EngineOptions { DType = ActivationDType.Float32, PrefillChunkTokens = 7 });
+        float diff = golden.MaxDifference(await engine.ComputeLogitsAsync(golden.Tokens));
+        Assert.True(diff < Float32Tolerance, $"max |diff| {diff} ≥ {Float32Tolerance}");
+        var last = engine.Prefill([.. golden.Tokens, 1]);   // reuses the 20 cached positions, computes one
+        Assert.Equal(golden.Tokens.Length, last.CachedTokens);
+    }
+
+    [Theory, MemberData(nameof(Fixtures))]
     public async Task Float32GreedyContinuationMatchesGolden(string fixture)
     {
         var golden = Golden.Read(fixture, "f32");

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using GptOss.Engine;
 using GptOss.Engine.Checkpoints;
 using GptOss.Harmony;
@@ -116,8 +117,9 @@ internal static class ModelCommands
         var seed = new Option<long?>("--seed") { Description = "Random seed (reproducible sampling)" };
         var dtype = DTypeOption();
         var threads = ThreadsOption();
+        var withStats = new Option<bool>("--stats") { Description = "Add a \"stats\" object: load, prefill and decode seconds, finish reason" };
         var command = new Command("generate", "Generate tokens after a prompt; prints {\"tokens\":[...],\"text\":\"...\"}.");
-        foreach (var o in new Option[] { model, tokens, prompt, maxNew, temperature, topP, seed, dtype, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, tokens, prompt, maxNew, temperature, topP, seed, dtype, threads, withStats }) command.Options.Add(o);
         command.SetAction((ParseResult r, CancellationToken ct) => Run(async () =>
         {
             var tokenText = r.GetValue(tokens);
@@ -135,9 +137,28 @@ internal static class ModelCommands
                 MaxNewTokens = maxNewTokens, Temperature = r.GetValue(temperature), TopP = r.GetValue(topP), Seed = r.GetValue(seed), StopTokens = stop,
             };
             var generated = new List<int>();
+            GenerationStats? stats = null;
             await foreach (var token in engine.GenerateAsync(ids, options, ct))
+            {
                 generated.Add(token.Id);
-            Console.WriteLine(JsonSerializer.Serialize(new { tokens = generated, text = HarmonyTokenizer.Shared.Decode(generated) }));
+                stats = token.Stats;
+            }
+            var result = new JsonObject
+            {
+                ["tokens"] = new JsonArray(generated.Select(id => (JsonNode)id).ToArray()),
+                ["text"] = HarmonyTokenizer.Shared.Decode(generated),
+            };
+            if (r.GetValue(withStats) && stats is not null)
+                result["stats"] = new JsonObject
+                {
+                    ["load_seconds"] = Math.Round(engine.LoadTime.TotalSeconds, 3),
+                    ["prompt_tokens"] = stats.PromptTokens,
+                    ["prefill_seconds"] = Math.Round(stats.PrefillTime.TotalSeconds, 3),
+                    ["decode_seconds"] = Math.Round(stats.DecodeTime.TotalSeconds, 3),
+                    ["generated_tokens"] = stats.GeneratedTokens,
+                    ["finish_reason"] = stats.FinishReason?.ToString(),
+                };
+            Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return 0;
         }));
         return command;

@@ -100,8 +100,6 @@ public sealed class Checkpoint : IDisposable
         }
     }
 
-    public bool Contains(string name) => _tensors.ContainsKey(name);
-
     /// <summary>
     /// A zero-copy CPU tensor over tensor <paramref name="name"/>, after checking its dtype and shape against what the
     /// config implies. Safetensors dtypes: "BF16" or "U8".

@@ -6,7 +6,6 @@ namespace GptOss.Engine.Checkpoints;
 /// <summary>One tensor as a safetensors header describes it; offsets are relative to the data section.</summary>
 public sealed record SafetensorsEntry(string Name, string DType, long[] Shape, long Begin, long End)
 {
-    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
     public long ByteLength => End - Begin;
 }
 

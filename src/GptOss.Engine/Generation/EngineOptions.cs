@@ -21,4 +21,6 @@ public sealed record EngineOptions
     public string? Name { get; init; }
     /// <summary>Positions a sliding layer keeps beyond its window, so a new prompt may diverge that far back and still reuse the cache.</summary>
     public int SlidingRollback { get; init; } = 256;
+    /// <summary>Most prompt tokens run in one forward pass; longer prompts are prefilled in chunks through the KV cache.</summary>
+    public int PrefillChunkTokens { get; init; } = 512;
 }

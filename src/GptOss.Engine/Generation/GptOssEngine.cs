@@ -19,6 +19,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     private readonly GptOssModel _model;
     private readonly KvCache _cache;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int _prefillChunk;
 
     public ModelDescriptor Model { get; }
     public ModelConfig Config => _checkpoint.Config;
@@ -28,8 +29,9 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     /// <summary>Time <see cref="Load"/> took.</summary>
     public TimeSpan LoadTime { get; private init; }
 
-    private GptOssEngine(Checkpoint checkpoint, GptOssModel model, ModelDescriptor descriptor, ActivationDType dtype)
+    private GptOssEngine(Checkpoint checkpoint, GptOssModel model, ModelDescriptor descriptor, ActivationDType dtype, int prefillChunk)
     {
+        _prefillChunk = prefillChunk;
         _checkpoint = checkpoint;
         _model = model;
         _cache = model.NewCache();
@@ -55,7 +57,9 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             using (torch.inference_mode())
                 model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback);
             var descriptor = new ModelDescriptor(options.Name ?? Path.GetFileName(checkpoint.Directory.TrimEnd('/')), config.VocabSize, context);
-            return new GptOssEngine(checkpoint, model, descriptor, options.DType) { LoadTime = clock.Elapsed };
+            if (options.PrefillChunkTokens < 1)
+                throw new ArgumentException($"EngineOptions.PrefillChunkTokens must be at least 1 (got {options.PrefillChunkTokens})", nameof(options));
+            return new GptOssEngine(checkpoint, model, descriptor, options.DType, options.PrefillChunkTokens) { LoadTime = clock.Elapsed };
         }
         catch
         {
@@ -136,17 +140,30 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
         return Run([token], _cache.Tokens.Count, allPositions: false);
     }
 
+    /// <summary>
+    /// Runs <paramref name="tokens"/> from position <paramref name="start"/> in chunks of at most
+    /// <see cref="EngineOptions.PrefillChunkTokens"/> (bounding the attention score memory of long prompts); returns
+    /// float32 logits of every position (flattened) or of the last one.
+    /// </summary>
     private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions)
     {
         if (start + tokens.Count > Model.ContextLength)
             throw new ArgumentException($"{start + tokens.Count} positions exceed the context length {Model.ContextLength} (EngineOptions.MaxContext)");
-        using var scope = torch.NewDisposeScope();
+        var result = new List<float>(allPositions ? tokens.Count * Config.VocabSize : Config.VocabSize);
         using var inference = torch.inference_mode();
         try
         {
-            var logits = _model.Forward(tokens, start, _cache, allPositions).cpu();
-            _cache.Appended(tokens);
-            return logits.data<float>().ToArray();
+            for (int done = 0; done < tokens.Count; done += _prefillChunk)
+            {
+                var chunk = tokens.Skip(done).Take(_prefillChunk).ToArray();
+                bool last = done + chunk.Length == tokens.Count;
+                using var scope = torch.NewDisposeScope();
+                var logits = _model.Forward(chunk, start + done, _cache, allPositions);
+                _cache.Appended(chunk);
+                if (allPositions || last)
+                    result.AddRange(logits.cpu().data<float>());
+            }
+            return result.ToArray();
         }
         catch
         {

@@ -40,6 +40,8 @@ internal sealed class AttentionBlock
             var qkvBias = w.Dense(n.FusedQkv(layer, "bias"), qd + 2 * kd);
             (_qWeight, _kWeight, _vWeight) = (WeightLoader.Rows(qkvWeight, 0, qd), WeightLoader.Rows(qkvWeight, qd, kd), WeightLoader.Rows(qkvWeight, qd + kd, kd));
             (_qBias, _kBias, _vBias) = (WeightLoader.Rows(qkvBias, 0, qd), WeightLoader.Rows(qkvBias, qd, kd), WeightLoader.Rows(qkvBias, qd + kd, kd));
+            qkvWeight.Dispose();   // the row views keep the storage
+            qkvBias.Dispose();
         }
         else
         {
@@ -49,7 +51,8 @@ internal sealed class AttentionBlock
         }
         _outWeight = w.Dense(n.Output(layer, "weight"), h, qd);
         _outBias = w.Dense(n.Output(layer, "bias"), h);
-        _sinks = w.Dense(n.Sinks(layer), _heads).view(_kvHeads, _heads / _kvHeads, 1, 1).DetachFromDisposeScope();
+        using var sinks = w.Dense(n.Sinks(layer), _heads);
+        _sinks = sinks.view(_kvHeads, _heads / _kvHeads, 1, 1).DetachFromDisposeScope();
     }
 
     /// <summary><c>x + Attn(RMSNorm(x))</c> for rows of <paramref name="x"/> [T, H] at positions start..start+T-1.</summary>

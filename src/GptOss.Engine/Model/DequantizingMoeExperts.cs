@@ -18,9 +18,9 @@ internal sealed class DequantizingMoeExperts(MoeExpertWeights weights, Mxfp4 mxf
         {
             var index = torch.tensor(tokens, device: hidden.device);
             var x = tokens.Length == selection.TokenCount && selection.TokenCount == 1 ? hidden : hidden.index_select(0, index);
-            var gateUp = mxfp4.Dequantize(weights.GateUpBlocks[expert], weights.GateUpScales[expert], type);
+            var gateUp = mxfp4.Dequantize(weights.GateUpBlocks[expert], weights.GateUpScales[expert], type, slot: 0);
             var activated = SwiGlu(linear(x, gateUp, weights.GateUpBias[expert]), weights.SwigluLimit);
-            var down = mxfp4.Dequantize(weights.DownBlocks[expert], weights.DownScales[expert], type);
+            var down = mxfp4.Dequantize(weights.DownBlocks[expert], weights.DownScales[expert], type, slot: 1);
             var y = linear(activated, down, weights.DownBias[expert]);
             var w = torch.tensor(tokenWeights, [tokenWeights.Length, 1], device: hidden.device);
             sum.index_add_(0, index, y.to(ScalarType.Float32) * w, 1.0);

@@ -20,7 +20,6 @@ internal sealed class GptOssModel
     public ModelConfig Config { get; }
     public ScalarType ActivationType { get; }
     public Device Device { get; }
-    public RotaryEmbedding Rope { get; }
     public int ContextLength { get; }
 
     private readonly int _slidingRollback;
@@ -34,14 +33,14 @@ internal sealed class GptOssModel
         ContextLength = contextLength;
         var w = new WeightLoader(checkpoint, device, activationType);
         long v = c.VocabSize, h = c.HiddenSize;
-        Rope = new RotaryEmbedding(c, contextLength, device);
+        var rope = new RotaryEmbedding(c, contextLength, device);
         var mxfp4 = new Mxfp4(device);
         _embedding = w.Bf16(w.Names.Embedding, v, h);
         _attention = new AttentionBlock[c.NumHiddenLayers];
         _moe = new MoeBlock[c.NumHiddenLayers];
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
-            _attention[l] = new AttentionBlock(w, l, Rope);
+            _attention[l] = new AttentionBlock(w, l, rope);
             _moe[l] = new MoeBlock(w, l, mxfp4);
         }
         _finalNorm = new RmsNorm(w.Float32(w.Names.FinalNorm, h), c.RmsNormEps);

@@ -14,9 +14,12 @@ internal sealed record MessageHeader(Author Author, string? Recipient, string? C
     /// become recipient / content type and <paramref name="remaining"/> holds any words left over (an error for the
     /// caller); without it, every word after the role is <paramref name="remaining"/> (malformed-message recovery).
     /// <paramref name="lenient"/> first repairs what models are known to get wrong (see <see cref="Repair"/>).
+    /// Returns null with the reference's message in <paramref name="error"/> when the header is malformed.
     /// </summary>
-    public static MessageHeader Parse(string header, Role? role, bool parseRecipientAndType, bool lenient, out string? remaining)
+    public static MessageHeader? TryParse(string header, Role? role, bool parseRecipientAndType, bool lenient, out string? remaining, out string? error)
     {
+        remaining = null;
+        error = null;
         if (lenient) header = Repair(header);
 
         string? channel = null;
@@ -26,7 +29,11 @@ internal sealed record MessageHeader(Author Author, string? Recipient, string? C
             string after = header[(marker + ChannelMarker.Length)..];
             int end = 0;
             while (end < after.Length && !char.IsWhiteSpace(after[end]) && after[end] != '<') end++;
-            if (end == 0) throw new FormatException("channel marker present but no channel value found in header");
+            if (end == 0)
+            {
+                error = "channel marker present but no channel value found in header";
+                return null;
+            }
             channel = after[..end];
             header = header[..marker] + after[end..];
         }
@@ -47,7 +54,11 @@ internal sealed record MessageHeader(Author Author, string? Recipient, string? C
         }
         else
         {
-            if (parts.Count == 0) throw new FormatException("message header did not contain a role");
+            if (parts.Count == 0)
+            {
+                error = "message header did not contain a role";
+                return null;
+            }
             roleWord = parts[0];
             if (TryParseRole(roleWord) is { } parsed)
             {
@@ -61,7 +72,8 @@ internal sealed record MessageHeader(Author Author, string? Recipient, string? C
             }
             else
             {
-                throw new FormatException($"Unknown role: {roleWord}");
+                error = $"Unknown role: {roleWord}";
+                return null;
             }
         }
 

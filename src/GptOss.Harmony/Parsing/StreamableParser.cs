@@ -175,16 +175,8 @@ public sealed class StreamableParser
     private MessageHeader ParseHeader(int position)
     {
         string text = DecodeHeader(position);
-        MessageHeader header;
-        string? remaining;
-        try
-        {
-            header = MessageHeader.Parse(text, _nextRole, parseRecipientAndType: true, lenient: !_strict, out remaining);
-        }
-        catch (FormatException e)
-        {
-            throw new HarmonyParseException(e.Message, position);
-        }
+        var header = MessageHeader.TryParse(text, _nextRole, parseRecipientAndType: true, lenient: !_strict, out string? remaining, out string? error)
+            ?? throw new HarmonyParseException(error!, position);
         if (remaining is not null)
         {
             throw new HarmonyParseException($"unexpected tokens remaining in message header: Some(\"{remaining.Replace("\\", "\\\\").Replace("\"", "\\\"")}\")", position);
@@ -199,16 +191,8 @@ public sealed class StreamableParser
         if (_nextRole is { } role && _headerTokens.Count > 0)
         {
             string text = DecodeHeader(position);
-            MessageHeader header;
-            string? remaining;
-            try
-            {
-                header = MessageHeader.Parse(text, role, parseRecipientAndType: false, lenient: true, out remaining);
-            }
-            catch (FormatException e)
-            {
-                throw new HarmonyParseException(e.Message, position);
-            }
+            var header = MessageHeader.TryParse(text, role, parseRecipientAndType: false, lenient: true, out string? remaining, out string? error)
+                ?? throw new HarmonyParseException(error!, position);
             _messages.Add(new Message(header.Author, [new TextContent(remaining ?? "")]) { Channel = header.Channel });
         }
         State = StreamState.ExpectStart;

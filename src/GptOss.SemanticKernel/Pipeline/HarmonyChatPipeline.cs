@@ -30,7 +30,7 @@ public sealed class HarmonyChatPipeline(ITokenGenerator generator)
     public async IAsyncEnumerable<HarmonyChatEvent> RunAsync(
         HarmonyChatRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var prompt = RenderPrompt(request.Messages);
+        var prompt = request.Prompt ?? RenderPrompt(request.Messages);
         var options = request.Generation with
         {
             StopTokens = new HashSet<int>(request.Generation.StopTokens.Concat(HarmonyTokens.StopTokensForAssistantActions)),

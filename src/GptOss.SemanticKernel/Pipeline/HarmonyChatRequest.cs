@@ -13,4 +13,11 @@ public sealed record HarmonyChatRequest(IReadOnlyList<Message> Messages)
 
     /// <summary>Texts that end the answer where they first appear (the stop text itself is not returned).</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
+
+    /// <summary>
+    /// The prompt tokens to generate from, when the caller keeps them itself (the agent runner extends the previous
+    /// step's prompt with the exact sampled tokens and the tool replies, so the KV cache prefix is reused);
+    /// null renders <see cref="Messages"/>.
+    /// </summary>
+    public IReadOnlyList<int>? Prompt { get; init; }
 }

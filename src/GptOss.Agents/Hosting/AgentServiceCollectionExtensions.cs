@@ -1,0 +1,51 @@
+using GptOss.Agents.Plugins;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace GptOss.Agents;
+
+public static class AgentServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the agent catalog from the <c>Agents</c> section of <paramref name="configuration"/> (folder of
+    /// agent files + inline <c>Definitions</c>), the plugin catalog (built-in plugins plus every
+    /// <see cref="AgentPluginRegistration"/> registered), validated on start: a bad agent stops the host with
+    /// every error and its location.
+    /// </summary>
+    public static IServiceCollection AddGptOssAgents(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(AgentDefinitionLoader.SectionName);
+        services.AddOptions<AgentsOptions>().Bind(section).ValidateOnStart();
+        services.TryAddSingleton(sp => new AgentPluginCatalog(
+            AgentPluginCatalog.BuiltIn.Concat(sp.GetServices<AgentPluginRegistration>())));
+        services.TryAddSingleton(sp => Load(sp.GetRequiredService<AgentPluginCatalog>(),
+            sp.GetRequiredService<IOptions<AgentsOptions>>().Value, section).BuildCatalog());
+        services.AddSingleton<IValidateOptions<AgentsOptions>>(
+            sp => new AgentsOptionsValidator(sp.GetRequiredService<AgentPluginCatalog>(), section));
+        return services;
+    }
+
+    /// <summary>Makes a kernel plugin available to agent definitions under <paramref name="name"/>.</summary>
+    public static IServiceCollection AddGptOssAgentPlugin(this IServiceCollection services, string name, Func<Microsoft.SemanticKernel.KernelPlugin> create) =>
+        services.AddSingleton(new AgentPluginRegistration(name, create));
+
+    internal static AgentDefinitionLoader Load(AgentPluginCatalog plugins, AgentsOptions options, IConfigurationSection section)
+    {
+        var loader = new AgentDefinitionLoader(plugins);
+        if (options.ResolveDirectory() is { } directory) loader.AddDirectory(directory);
+        return loader.AddConfiguration(section);
+    }
+
+    private sealed class AgentsOptionsValidator(AgentPluginCatalog plugins, IConfigurationSection section) : IValidateOptions<AgentsOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, AgentsOptions options)
+        {
+            var errors = Load(plugins, options, section).Errors;
+            return errors.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(errors.Select(e => e.ToString()));
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using GptOss.Agents.Plugins;
+using GptOss.Tools;
+using Microsoft.Extensions.Configuration;
+
+namespace GptOss.Agents;
+
+/// <summary>
+/// Where a command-line host finds its configuration and agents: an explicit settings file, else
+/// <c>appsettings.json</c> in the current folder, else beside the binary; an explicit agents folder, else the
+/// settings' <c>Agents:Directory</c> (default <c>agents</c>) relative to the settings file's folder, the current
+/// folder or the binary's folder (the first that exists).
+/// </summary>
+public sealed class AgentWorkspace
+{
+    public const string SettingsFileName = "appsettings.json";
+
+    private AgentWorkspace(string? settingsFile, string? agentsDirectory, IConfiguration configuration)
+    {
+        SettingsFile = settingsFile;
+        AgentsDirectory = agentsDirectory;
+        Configuration = configuration;
+    }
+
+    /// <summary>The settings file in use, or null when none was found.</summary>
+    public string? SettingsFile { get; }
+
+    /// <summary>The folder of agent files in use, or null when none was found.</summary>
+    public string? AgentsDirectory { get; }
+
+    public IConfiguration Configuration { get; }
+
+    /// <summary>Finds the settings file and agents folder; an explicit path that does not exist is an error.</summary>
+    public static AgentWorkspace Discover(string? settingsFile = null, string? agentsDirectory = null)
+    {
+        if (settingsFile is not null && !File.Exists(settingsFile))
+            throw new FileNotFoundException($"settings file not found: {settingsFile}", settingsFile);
+        if (agentsDirectory is not null && !Directory.Exists(agentsDirectory))
+            throw new DirectoryNotFoundException($"agents folder not found: {agentsDirectory}");
+
+        settingsFile ??= new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
+            .Select(dir => Path.Combine(dir, SettingsFileName))
+            .FirstOrDefault(File.Exists);
+        settingsFile = settingsFile is null ? null : Path.GetFullPath(settingsFile);
+
+        var builder = new ConfigurationBuilder();
+        if (settingsFile is not null) builder.AddJsonFile(settingsFile, optional: false);
+        var configuration = builder.Build();
+
+        agentsDirectory ??= FindAgentsDirectory(configuration, settingsFile);
+        return new AgentWorkspace(settingsFile, agentsDirectory is null ? null : Path.GetFullPath(agentsDirectory), configuration);
+    }
+
+    /// <summary>Reads every agent (folder files, then the settings' <c>Agents:Definitions</c>), with file and line for each error.</summary>
+    public AgentDefinitionLoader LoadAgents(AgentPluginCatalog plugins)
+    {
+        var loader = new AgentDefinitionLoader(plugins);
+        if (AgentsDirectory is not null) loader.AddDirectory(AgentsDirectory);
+        if (SettingsFile is not null) loader.AddSettingsFile(SettingsFile);
+        return loader;
+    }
+
+    /// <summary>The <c>Tools</c> section; a relative browser corpus folder resolves against the settings file's folder.</summary>
+    public ToolsOptions ToolsOptions()
+    {
+        var options = new ToolsOptions();
+        Configuration.GetSection(GptOss.Tools.ToolsOptions.SectionName).Bind(options);
+        if (options.Browser.CorpusDirectory is { Length: > 0 } corpus && !Path.IsPathRooted(corpus) && SettingsFile is not null)
+        {
+            options.Browser.CorpusDirectory = Path.Combine(Path.GetDirectoryName(SettingsFile)!, corpus);
+        }
+        return options;
+    }
+
+    private static string? FindAgentsDirectory(IConfiguration configuration, string? settingsFile)
+    {
+        var options = new AgentsOptions();
+        configuration.GetSection(AgentDefinitionLoader.SectionName).Bind(options);
+        if (string.IsNullOrWhiteSpace(options.Directory)) return null;
+        if (Path.IsPathRooted(options.Directory)) return options.Directory;
+        return new[] { Path.GetDirectoryName(settingsFile), Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
+            .OfType<string>()
+            .Select(dir => Path.Combine(dir, options.Directory))
+            .FirstOrDefault(Directory.Exists);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using GptOss.Harmony;
+using GptOss.SemanticKernel;
+using GptOss.Tools;
+using Microsoft.SemanticKernel;
+
+namespace GptOss.Agents;
+
+/// <summary>
+/// Routes an agent's tool calls by recipient: <c>functions.*</c> to the agent's kernel functions,
+/// <c>browser.*</c>, <c>python</c>, <c>javascript</c> to the tools layer (only those the agent lists). Anything
+/// else, and every failure, becomes a reply the model can read and react to; only cancellation propagates.
+/// </summary>
+internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IReadOnlySet<string> builtins) : IAsyncDisposable
+{
+    // gpt-oss sometimes addresses built-in tools as functions; the tools layer reroutes these (as the reference does).
+    private static readonly Dictionary<string, string> BuiltinAliases = new(StringComparer.Ordinal)
+    {
+        ["python"] = BuiltinToolReference.Python,
+        ["search"] = BuiltinToolReference.Browser,
+        ["open"] = BuiltinToolReference.Browser,
+        ["find"] = BuiltinToolReference.Browser,
+    };
+
+    /// <summary>The <c>functions</c> namespace of the agent's kernel functions, or null when it has none.</summary>
+    public ToolNamespaceConfig? Functions { get; } =
+        kernel.Plugins.Any(p => p.FunctionCount > 0) ? KernelFunctionTools.ToNamespace(kernel) : null;
+
+    /// <summary>The built-in tool namespaces the agent may use and this machine can run.</summary>
+    public IReadOnlyList<ToolNamespaceConfig> Builtins { get; } =
+        executor?.Namespaces.Where(n => builtins.Contains(n.Name)).ToList() ?? [];
+
+    /// <summary>Runs one call; returns the replies to append (role tool, to the assistant, on the call's channel).</summary>
+    public async Task<IReadOnlyList<AgentToolReply>> ExecuteAsync(HarmonyToolCall call, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        if (call.Namespace == KernelFunctionTools.Namespace && !IsBuiltinAlias(call))
+        {
+            var outcome = await KernelFunctionTools.InvokeAsync(kernel, call, cancellationToken).ConfigureAwait(false);
+            return [new AgentToolReply(outcome.Reply, outcome.Failed, clock.Elapsed)];
+        }
+        var tool = call.Namespace == KernelFunctionTools.Namespace ? BuiltinAliases[call.Name!] : call.Namespace;
+        if (!builtins.Contains(tool) || executor is null)
+        {
+            return [new AgentToolReply(call.Reply($"Error: there is no tool named {call.Recipient}. {Available()}"), true, clock.Elapsed)];
+        }
+        var replies = await executor.ExecuteAsync(call.Message, cancellationToken).ConfigureAwait(false);
+        return replies.Select(r => new AgentToolReply(r, null, clock.Elapsed)).ToList();
+    }
+
+    private bool IsBuiltinAlias(HarmonyToolCall call) =>
+        call.Name is { } name
+        && KernelFunctionTools.Find(kernel, name) is null
+        && BuiltinAliases.TryGetValue(name, out var tool)
+        && builtins.Contains(tool);
+
+    private string Available()
+    {
+        var names = (Functions?.Tools.Select(t => $"functions.{t.Name}") ?? [])
+            .Concat(Builtins.SelectMany(n => n.Tools.Count == 0 ? [n.Name] : n.Tools.Select(t => $"{n.Name}.{t.Name}")))
+            .ToList();
+        return names.Count == 0 ? "This agent has no tools." : $"Available tools: {string.Join(", ", names)}.";
+    }
+
+    public ValueTask DisposeAsync() => executor?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
+/// <summary>A tool's reply message, whether the call failed (null: the tool does not say) and how long it took.</summary>
+internal sealed record AgentToolReply(Message Message, bool? Failed, TimeSpan Duration);

@@ -1,0 +1,26 @@
+namespace GptOss.Tools.Execution;
+
+/// <summary>
+/// Which tool a recipient names: the tool itself (<c>python</c>), one of its functions (<c>browser.search</c>),
+/// or, as gpt-oss does, a <c>functions.*</c> call the model meant for a built-in tool.
+/// </summary>
+internal static class ToolRouting
+{
+    private static readonly Dictionary<string, string> Reroutes = new(StringComparer.Ordinal)
+    {
+        ["functions.python"] = "python",
+        ["functions.search"] = "browser.search",
+        ["functions.open"] = "browser.open",
+        ["functions.find"] = "browser.find",
+    };
+
+    /// <summary>The recipient as the tool expects it and the tool's name, or null for a malformed recipient.</summary>
+    public static (string Tool, string Recipient)? Resolve(string recipient)
+    {
+        recipient = recipient.Trim();
+        if (Reroutes.TryGetValue(recipient, out var builtin)) recipient = builtin;
+        if (recipient.Length == 0) return null;
+        var dot = recipient.IndexOf('.', StringComparison.Ordinal);
+        return (dot < 0 ? recipient : recipient[..dot], recipient);
+    }
+}

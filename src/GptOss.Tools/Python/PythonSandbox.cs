@@ -1,0 +1,126 @@
+using System.Diagnostics;
+
+namespace GptOss.Tools.Python;
+
+/// <summary>
+/// How a python worker is started: bubblewrap (no namespaces shared with the host: no network, its own pids,
+/// read-only /usr, tmpfs /tmp and /mnt/data, nothing else) under prlimit (address space, CPU seconds,
+/// processes, file size). Root ignores the process-count limit, so a root host first drops to an unprivileged
+/// user with setpriv.
+/// </summary>
+internal sealed class PythonSandbox(ToolsOptions options)
+{
+    public const string WorkDirectory = "/mnt/data";
+
+    private PythonOptions Python => options.Python;
+
+    /// <summary>Why the sandbox cannot run here, or null when every program it needs is present.</summary>
+    public string? MissingPrerequisite()
+    {
+        if (!OperatingSystem.IsLinux()) return "the python sandbox needs Linux (bubblewrap)";
+        if (!File.Exists(Python.PythonPath)) return $"python3 not found at {Python.PythonPath}";
+        if (!File.Exists(Python.BubblewrapPath)) return $"bubblewrap not found at {Python.BubblewrapPath} (install the Debian package bubblewrap)";
+        if (!File.Exists(Python.PrlimitPath)) return $"prlimit not found at {Python.PrlimitPath} (util-linux)";
+        if (Environment.IsPrivilegedProcess && !File.Exists(Python.SetprivPath))
+            return $"setpriv not found at {Python.SetprivPath}; the sandbox will not run code as root";
+        return null;
+    }
+
+    public ProcessStartInfo CreateStartInfo(string workerSource)
+    {
+        var start = new ProcessStartInfo
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var args = start.ArgumentList;
+        if (Environment.IsPrivilegedProcess)
+        {
+            start.FileName = Python.SetprivPath;
+            var id = Python.SandboxUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            foreach (var a in new[] { $"--reuid={id}", $"--regid={id}", "--clear-groups", Python.PrlimitPath }) args.Add(a);
+        }
+        else
+        {
+            start.FileName = Python.PrlimitPath;
+        }
+
+        var processes = Environment.IsPrivilegedProcess ? Python.MaxProcesses : TasksOfCurrentUser() + Python.MaxProcesses;
+        args.Add($"--as={options.MemoryLimitBytes}");
+        args.Add($"--cpu={Python.SessionCpuSeconds}:{Python.SessionCpuSeconds}");
+        args.Add($"--nproc={processes}");
+        args.Add($"--fsize={Python.MaxFileBytes}");
+        args.Add("--core=0");
+        args.Add(Python.BubblewrapPath);
+        foreach (var a in BubblewrapArguments()) args.Add(a);
+        args.Add(Python.PythonPath);
+        args.Add("-I"); // isolated: no user site, no PYTHON* variables, no cwd on sys.path
+        args.Add("-u");
+        args.Add("-c");
+        args.Add(workerSource);
+
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
+        start.Environment["LANG"] = "C.UTF-8";
+        start.Environment["HOME"] = WorkDirectory;
+        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        return start;
+    }
+
+    private IEnumerable<string> BubblewrapArguments()
+    {
+        string[] fixedArgs =
+        [
+            "--unshare-all", "--die-with-parent", "--new-session",
+            "--ro-bind", "/usr", "/usr",
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", Python.WorkDirBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
+            "--size", Python.WorkDirBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tmpfs", WorkDirectory,
+            "--chdir", WorkDirectory,
+        ];
+        foreach (var a in fixedArgs) yield return a;
+        // Merged-/usr systems have /bin, /lib... as links into /usr; older ones as directories.
+        foreach (var path in new[] { "/bin", "/sbin", "/lib", "/lib32", "/lib64" })
+        {
+            var info = new FileInfo(path);
+            if (info.LinkTarget is { } target)
+            {
+                yield return "--symlink"; yield return target; yield return path;
+            }
+            else if (Directory.Exists(path))
+            {
+                yield return "--ro-bind"; yield return path; yield return path;
+            }
+        }
+        // The root bwrap builds is a tmpfs of its own; nothing but /tmp and the work dir stays writable.
+        yield return "--remount-ro"; yield return "/";
+    }
+
+    /// <summary>Threads running as this user: RLIMIT_NPROC counts them all, so the limit is set above this.</summary>
+    private static int TasksOfCurrentUser()
+    {
+        var uid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+        var count = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!char.IsAsciiDigit(Path.GetFileName(dir)[0])) continue;
+            try
+            {
+                var status = File.ReadAllLines(Path.Combine(dir, "status"));
+                var owner = status.FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+                var threads = status.FirstOrDefault(l => l.StartsWith("Threads:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+                if (owner == uid && int.TryParse(threads, out var n)) count += n;
+            }
+            catch (IOException)
+            {
+                // The process ended while we looked.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return count;
+    }
+}

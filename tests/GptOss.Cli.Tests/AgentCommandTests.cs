@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using GptOss.Agents;
+using GptOss.Cli.Commands;
+using GptOss.Testing;
+
+namespace GptOss.Cli.Tests;
+
+/// <summary>`gptoss run|chat|agents` end to end through the command line, with scripted model output.</summary>
+[Collection(nameof(AgentCommandTests))] // chat swaps the process-wide input reader
+public sealed class AgentCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gptoss-cli-").FullName;
+
+    public AgentCommandTests()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "agents"));
+        File.WriteAllText(Path.Combine(_dir, "agents", "worker.yaml"), """
+            name: worker
+            description: Uses a kernel function, python and the browser.
+            instructions: Use the tools, then answer.
+            tools: [Clock, python, browser]
+            max_steps: 5
+            """);
+        File.WriteAllText(Path.Combine(_dir, "appsettings.json"), $$"""
+            {
+              "Tools": { "Browser": { "CorpusDirectory": {{System.Text.Json.JsonSerializer.Serialize(Path.Combine(TestPaths.RepoRoot, "agents", "corpus"))}} } },
+              "Agents": { "Directory": "agents" }
+            }
+            """);
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Script(params string[] completions)
+    {
+        var path = Path.Combine(_dir, $"script-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(path, string.Join("\n---\n", completions));
+        return path;
+    }
+
+    private static async Task<(int Exit, string Out, string Err)> Invoke(params string[] args)
+    {
+        var root = new RootCommand();
+        root.Subcommands.Add(AgentCommands.CreateRun());
+        root.Subcommands.Add(AgentCommands.CreateChat());
+        root.Subcommands.Add(AgentCommands.CreateAgents());
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private string[] Host(params string[] args) => [.. args, "--config", Path.Combine(_dir, "appsettings.json")];
+
+    private static readonly string[] MultiStep =
+    [
+        "<|channel|>analysis<|message|>Need the date.<|end|><|start|>assistant<|channel|>commentary to=functions.Clock_now <|constrain|>json<|message|>{}<|call|>",
+        "<|channel|>analysis<|message|>Compute.<|end|><|start|>assistant<|channel|>analysis to=python code<|message|>print(sum(range(10)))<|call|>",
+        "<|channel|>analysis<|message|>Search the corpus.<|end|><|start|>assistant<|channel|>analysis to=browser.search code<|message|>{\"query\": \"gpt-oss experts\"}<|call|>",
+        "<|channel|>analysis<|message|>All done.<|end|><|start|>assistant<|channel|>final<|message|>The sum is 45.<|return|>",
+    ];
+
+    [Fact]
+    public async Task Run_with_script_and_json_writes_the_transcript_of_a_multi_step_task()
+    {
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--script", Script(MultiStep), "--json"));
+
+        Assert.True(exit == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal("run_started", lines[0]["type"]!.GetValue<string>());
+        Assert.Equal(["functions.Clock_now", "python", "browser.search"],
+            lines.Where(l => l["type"]!.GetValue<string>() == "tool_call").Select(l => l["recipient"]!.GetValue<string>()));
+        var results = lines.Where(l => l["type"]!.GetValue<string>() == "tool_result").Select(l => l["content"]!.GetValue<string>()).ToList();
+        Assert.Equal("45", results[1].Trim());
+        Assert.Contains("gpt-oss models", results[2]);
+
+        var steps = lines.Where(l => l["type"]!.GetValue<string>() == "step_completed").ToList();
+        Assert.Equal(4, steps.Count);
+        Assert.Equal(0, steps[0]["cached_prompt_tokens"]!.GetValue<int>());
+        foreach (var step in steps.Skip(1))
+        {
+            var cached = step["cached_prompt_tokens"]!.GetValue<int>();
+            Assert.True(cached > 0);
+            Assert.Equal(step["prompt_tokens"]!.GetValue<int>() - cached, step["prefill_tokens"]!.GetValue<int>());
+        }
+        var end = lines[^1];
+        Assert.Equal("run_completed", end["type"]!.GetValue<string>());
+        Assert.Equal("Answered", end["outcome"]!.GetValue<string>());
+        Assert.Equal("The sum is 45.", end["answer"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Run_on_a_terminal_streams_the_answer_and_shows_progress()
+    {
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--script", Script(MultiStep)));
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("The sum is 45.", stdout.Trim());
+        Assert.Contains("→ functions.Clock_now {}", stderr);
+        Assert.Contains("← python 45", stderr);
+        Assert.Contains("(thinking) Need the date.", stderr);
+        Assert.Matches(@"\[step 2: prompt \d+ \(cached [1-9]\d*, prefill \d+\)", stderr);
+    }
+
+    [Fact]
+    public async Task Run_that_hits_the_step_limit_exits_non_zero_with_the_reason()
+    {
+        var loop = Enumerable.Repeat(MultiStep[0], 5).ToArray();
+        var (exit, _, stderr) = await Invoke(Host("run", "--agent", "worker", "loop", "--script", Script(loop)));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: StepLimit: agent 'worker' reached its step limit (5 model calls)", stderr);
+    }
+
+    [Theory]
+    [InlineData("--agent", "nobody", "error: unknown agent 'nobody': known agents are worker")]
+    [InlineData("--script", "missing.txt", "error: script file not found: missing.txt")]
+    [InlineData("--model", "/no/such/model", "error: model folder not found: /no/such/model")]
+    public async Task Run_reports_bad_arguments_in_one_line(string option, string value, string message)
+    {
+        string[] args = option == "--agent"
+            ? ["run", "--agent", value, "task", "--script", Script(MultiStep)]
+            : ["run", "--agent", "worker", "task", option, value];
+        var (exit, _, stderr) = await Invoke(Host(args));
+
+        Assert.Equal(1, exit);
+        Assert.Equal(message, stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Agents_validate_reports_each_error_with_file_and_line()
+    {
+        var bad = Path.Combine(_dir, "agents", "broken.yaml");
+        File.WriteAllText(bad, "name: broken\ninstructions: x\ntools:\n  - python\n  - telepathy\nmax_steps: lots\n");
+
+        var (exit, _, stderr) = await Invoke(Host("agents", "validate"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"{bad}:5:5: unknown tool 'telepathy'", stderr);
+        Assert.Contains($"{bad}:6:12: 'max_steps' must be an integer, found 'lots'", stderr);
+        Assert.Contains("2 error(s) in the agent configuration", stderr);
+    }
+
+    [Fact]
+    public async Task Agents_validate_and_list_accept_the_shipped_configuration()
+    {
+        string[] repo = ["--agents", Path.Combine(TestPaths.RepoRoot, "agents"), "--config", Path.Combine(TestPaths.RepoRoot, "appsettings.json")];
+
+        var validate = await Invoke(["agents", "validate", .. repo]);
+        var list = await Invoke(["agents", "list", .. repo]);
+
+        Assert.True(validate.Exit == 0, validate.Err);
+        Assert.StartsWith("4 agent(s) valid", validate.Out);
+        Assert.Equal(0, list.Exit);
+        foreach (var name in new[] { "analyst", "assistant", "planner", "researcher" })
+        {
+            Assert.Contains(name, list.Out);
+        }
+        Assert.Contains("tools: browser;", list.Out);
+    }
+
+    [Fact]
+    public async Task Chat_keeps_the_conversation_across_lines()
+    {
+        var script = Script(
+            "<|channel|>analysis<|message|>Greet.<|end|><|start|>assistant<|channel|>final<|message|>Hello Ada.<|return|>",
+            "<|channel|>analysis<|message|>Recall.<|end|><|start|>assistant<|channel|>final<|message|>You are Ada.<|return|>");
+        var previous = AgentCommands.Input;
+        AgentCommands.Input = new StringReader("I am Ada\nWho am I?\n/exit\n");
+        try
+        {
+            var (exit, stdout, stderr) = await Invoke(Host("chat", "--agent", "worker", "--script", script));
+
+            Assert.True(exit == 0, stderr);
+            Assert.Contains("Hello Ada.", stdout);
+            Assert.Contains("You are Ada.", stdout);
+        }
+        finally
+        {
+            AgentCommands.Input = previous;
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using GptOss.Engine.Generation;
+
+namespace GptOss.Engine.Tests;
+
+/// <summary>Sampling and the <see cref="ITokenGenerator"/> contract on a tiny fixture.</summary>
+public sealed class GenerationTests
+{
+    private static readonly int[] Prompt = [5, 917, 33, 400, 12, 999, 0, 271];
+
+    [Fact]
+    public void GreedyPicksTheLargestLogitAndBreaksTiesTowardTheLowerId()
+    {
+        var sampler = new TokenSampler(new GenerationOptions { Temperature = 0 });
+        Assert.Equal(2, sampler.Sample([0f, 1f, 3f, 3f, -1f]));
+        Assert.Equal(0, sampler.Sample([5f, 5f, 5f]));
+    }
+
+    [Fact]
+    public void TopPKeepsOnlyTheSmallestLikelySet()
+    {
+        var sampler = new TokenSampler(new GenerationOptions { Temperature = 1, TopP = 0.5f, Seed = 1 });
+        float[] logits = [0f, 10f, 0f, 9.9f, 0f];   // tokens 1 and 3 hold almost all mass; 1 alone is ~52 %
+        Assert.All(Enumerable.Range(0, 200), _ => Assert.Equal(1, sampler.Sample(logits)));
+    }
+
+    [Fact]
+    public void TemperatureSamplingFollowsTheDistributionAndTheSeed()
+    {
+        float[] logits = [0f, MathF.Log(3f), -50f];   // p = 0.25, 0.75, ~0
+        var draws = Draw(new GenerationOptions { Temperature = 1, Seed = 42 }, logits, 4000);
+        Assert.Equal(draws, Draw(new GenerationOptions { Temperature = 1, Seed = 42 }, logits, 4000));
+        Assert.NotEqual(draws, Draw(new GenerationOptions { Temperature = 1, Seed = 43 }, logits, 4000));
+        double share = draws.Count(d => d == 1) / 4000.0;
+        Assert.InRange(share, 0.70, 0.80);
+        Assert.DoesNotContain(2, draws);
+    }
+
+    private static int[] Draw(GenerationOptions options, float[] logits, int n)
+    {
+        var sampler = new TokenSampler(options);
+        return Enumerable.Range(0, n).Select(_ => sampler.Sample(logits)).ToArray();
+    }
+
+    [Fact]
+    public async Task SeededSamplingThroughTheEngineIsReproducible()
+    {
+        using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.BFloat16);
+        var options = new GenerationOptions { Temperature = 1.0f, TopP = 0.9f, Seed = 1234, MaxNewTokens = 10 };
+        var a = await FixtureExactnessTests.Generate(engine, Prompt, 10, options);
+        var b = await FixtureExactnessTests.Generate(engine, Prompt, 10, options);
+        Assert.Equal(a, b);
+        Assert.Equal(10, a.Length);
+    }
+
+    [Fact]
+    public async Task StopTokenIsYieldedLastWithFinalStats()
+    {
+        using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
+        var free = await FixtureExactnessTests.Generate(engine, Prompt, 6);
+        var stop = free[3];
+        var tokens = new List<GeneratedToken>();
+        await foreach (var t in engine.GenerateAsync(Prompt, new GenerationOptions { Temperature = 0, MaxNewTokens = 6, StopTokens = new HashSet<int> { stop } }))
+            tokens.Add(t);
+        int firstStop = Array.IndexOf(free, stop);
+        Assert.Equal(free[..(firstStop + 1)], tokens.Select(t => t.Id));
+        Assert.Equal(FinishReason.Stop, tokens[^1].Stats.FinishReason);
+        Assert.All(tokens[..^1], t => Assert.Null(t.Stats.FinishReason));
+        Assert.Equal(Prompt.Length, tokens[^1].Stats.PromptTokens);
+        Assert.Equal(tokens.Count, tokens[^1].Stats.GeneratedTokens);
+    }
+
+    [Fact]
+    public async Task MaxNewTokensEndsWithLength()
+    {
+        using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
+        var last = await engine.GenerateAsync(Prompt, new GenerationOptions { Temperature = 0, MaxNewTokens = 4 }).LastAsync();
+        Assert.Equal(4, last.Stats.GeneratedTokens);
+        Assert.Equal(FinishReason.Length, last.Stats.FinishReason);
+    }
+
+    [Fact]
+    public async Task AFullContextEndsWithLength()
+    {
+        using var engine = GptOssEngine.Load(GptOss.Testing.TestPaths.TinyFixture("hf-a"), new EngineOptions { DType = ActivationDType.Float32, MaxContext = 12 });
+        Assert.Equal(12, engine.Model.ContextLength);
+        var last = await engine.GenerateAsync([.. Prompt, 1, 2], new GenerationOptions { Temperature = 0, MaxNewTokens = 100 }).LastAsync();
+        Assert.Equal(FinishReason.Length, last.Stats.FinishReason);
+        Assert.Equal(3, last.Stats.GeneratedTokens);   // two fed back (positions 10, 11), the third needs no position
+        await Assert.ThrowsAsync<ArgumentException>(() => engine.ComputeLogitsAsync(Enumerable.Range(0, 13).ToArray()));
+    }
+
+    [Fact]
+    public async Task CancellationEndsTheStreamWithCancelled()
+    {
+        using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
+        using var cts = new CancellationTokenSource();
+        var tokens = new List<GeneratedToken>();
+        await foreach (var t in engine.GenerateAsync(Prompt, new GenerationOptions { Temperature = 0, MaxNewTokens = 100 }, cts.Token))
+        {
+            tokens.Add(t);
+            if (tokens.Count == 3) cts.Cancel();
+        }
+        Assert.Equal(4, tokens.Count);
+        Assert.Equal(FinishReason.Cancelled, tokens[^1].Stats.FinishReason);
+        // The engine is still usable afterwards.
+        Assert.Equal(2, (await FixtureExactnessTests.Generate(engine, Prompt, 2)).Length);
+    }
+
+    [Fact]
+    public async Task ConcurrentCallersGetTheSameResultsAsSequentialOnes()
+    {
+        using var engine = FixtureExactnessTests.Load("sharded-c", ActivationDType.Float32);
+        int[][] prompts = [[1, 2, 3, 4], [100, 200, 300], [1, 2, 3, 4, 5, 6], [7]];
+        var sequential = new List<int[]>();
+        foreach (var p in prompts)
+            sequential.Add(await FixtureExactnessTests.Generate(engine, p, 5));
+        var concurrent = await Task.WhenAll(prompts.Select(p => Task.Run(() => FixtureExactnessTests.Generate(engine, p, 5))));
+        Assert.Equal(sequential, concurrent);
+    }
+}

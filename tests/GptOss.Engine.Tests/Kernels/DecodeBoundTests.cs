@@ -1,0 +1,51 @@
+using GptOss.Engine.Kernels;
+
+namespace GptOss.Engine.Tests.Kernels;
+
+public sealed class DecodeBoundTests
+{
+    private static readonly ModelShape Gpt20b = new(Layers: 24, Hidden: 2880, QueryHeads: 64, KvHeads: 8, HeadDim: 64,
+        Experts: 32, ExpertsPerToken: 4, Intermediate: 2880, Vocab: 201088);
+
+    /// <summary>performance-notes.md derives ≈ 24·(53 + 53) MB + 1160 MB ≈ 3.7 GB for 20b, 1.58 GB for a 4-layer cut.</summary>
+    [Theory]
+    [InlineData(24, 3.70e9)]
+    [InlineData(4, 1.58e9)]
+    public void Matches_the_hand_derivation(int layers, double bytes)
+    {
+        long computed = DecodeBound.BytesPerToken(Gpt20b with { Layers = layers });
+        Assert.InRange(computed, bytes * 0.98, bytes * 1.02);
+    }
+
+    /// <summary>A tiny shape with every tensor counted by hand.</summary>
+    [Fact]
+    public void Counts_each_touched_tensor()
+    {
+        var shape = new ModelShape(Layers: 2, Hidden: 64, QueryHeads: 2, KvHeads: 1, HeadDim: 32, Experts: 4, ExpertsPerToken: 2, Intermediate: 32, Vocab: 10);
+        long qkv = (64 + 2 * 32) * 64 * 2 + (64 + 2 * 32) * 2, o = 64 * 64 * 2 + 64 * 2, sinks = 2 * 2, norms = 2 * 64 * 2;
+        long router = 4 * 64 * 2 + 4 * 2;
+        long gateUp = 64 * (64 / 32) * 17 + 64 * 2, down = 64 * (32 / 32) * 17 + 64 * 2;
+        long layer = qkv + o + sinks + norms + router + 2 * (gateUp + down);
+        long once = 64 * 2 + 64 * 2 + 10 * 64 * 2;
+        Assert.Equal(2 * layer + once, DecodeBound.BytesPerToken(shape));
+        Assert.Equal(1e9 / (2 * layer + once), DecodeBound.TokensPerSecond(shape, 1e9), 9);
+    }
+}
+
+public sealed class MemoryBandwidthTests
+{
+    [Fact]
+    public void Measures_a_finite_positive_rate()
+    {
+        using var pool = new KernelThreadPool(2);
+        double rate = MemoryBandwidth.MeasureReadBytesPerSecond(pool, 16 << 20, repeats: 2);
+        Assert.True(double.IsFinite(rate) && rate > 0, $"rate {rate}");
+    }
+
+    [Fact]
+    public void Rejects_a_buffer_too_small_to_measure()
+    {
+        using var pool = new KernelThreadPool(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => MemoryBandwidth.MeasureReadBytesPerSecond(pool, 1000));
+    }
+}

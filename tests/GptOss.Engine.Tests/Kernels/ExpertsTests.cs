@@ -1,0 +1,86 @@
+using GptOss.Engine.Kernels;
+
+namespace GptOss.Engine.Tests.Kernels;
+
+public sealed unsafe class ExpertsTests
+{
+    private const int Experts = 5, Hidden = 64, Intermediate = 96;
+
+    public static TheoryData<KernelIsa, int, BiasKind> Cases()
+    {
+        var data = new TheoryData<KernelIsa, int, BiasKind>();
+        foreach (var isa in KernelIsas.Supported)
+            foreach (int threads in new[] { 1, 2, 3 })
+                foreach (var bias in new[] { BiasKind.Bf16, BiasKind.F32 })
+                    data.Add(isa, threads, bias);
+        return data;
+    }
+
+    /// <summary>
+    /// Σ_e w_e·(W2[e]·SwiGLU(W1[e]·h + b1) + b2) against the spec written in double. h is large
+    /// enough that gate and up values cross the ±7 clamps, so a swapped gate/up or a missing clamp shows.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_the_reference_moe_block(KernelIsa isa, int threads, BiasKind biasKind)
+    {
+        var random = new Random(threads * 3 + (int)biasKind);
+        using var gateUp = Mxfp4Data.Random(random, Experts * 2 * Intermediate, Hidden);
+        using var down = Mxfp4Data.Random(random, Experts * Hidden, Intermediate);
+        using var b1 = new BiasData(random, biasKind, Experts * 2 * Intermediate);
+        using var b2 = new BiasData(random, biasKind, Experts * Hidden);
+        var hValues = Reference.Normal(random, Hidden, std: 2);
+        using var h = new NativeArray<float>(hValues);
+        using var output = new NativeArray<float>(Hidden);
+        using var pool = new KernelThreadPool(threads);
+        using var kernels = new CpuKernels(pool, isa);
+        var layer = new Mxfp4Experts(
+            gateUp.Matrix.Blocks, gateUp.Matrix.Scales, b1.Bias,
+            down.Matrix.Blocks, down.Matrix.Scales, b2.Bias,
+            Experts, Hidden, Intermediate);
+        int[] selected = [3, 0, 4];
+        float[] routing = [0.5f, 0.3f, 0.2f];
+
+        kernels.Experts(layer, h.Pointer, selected, routing, output.Pointer);
+
+        var expected = new double[Hidden];
+        var magnitude = new double[Hidden];
+        int clamped = 0;
+        for (int i = 0; i < selected.Length; i++)
+        {
+            int e = selected[i];
+            var a = new float[Intermediate];
+            for (int j = 0; j < Intermediate; j++)
+            {
+                int gateRow = e * 2 * Intermediate + 2 * j;
+                double gate = gateUp.Dot(gateRow, hValues).Value + b1.Values[gateRow];
+                double up = gateUp.Dot(gateRow + 1, hValues).Value + b1.Values[gateRow + 1];
+                if (gate > 7 || Math.Abs(up) > 7) clamped++;
+                a[j] = (float)Reference.SwiGlu(gate, up);
+            }
+            for (int r = 0; r < Hidden; r++)
+            {
+                var (dot, mag) = down.Dot(e * Hidden + r, a);
+                expected[r] += routing[i] * (dot + b2.Values[e * Hidden + r]);
+                magnitude[r] += routing[i] * (mag + Math.Abs(b2.Values[e * Hidden + r]));
+            }
+        }
+        Assert.True(clamped > 10, "test data should exercise the clamps");
+        for (int r = 0; r < Hidden; r++) Reference.Close(expected[r], magnitude[r], output.AsSpan()[r], 2e-5, $"output {r}");
+    }
+
+    [Fact]
+    public void Rejects_an_expert_outside_the_layer()
+    {
+        var random = new Random(1);
+        using var gateUp = Mxfp4Data.Random(random, 2 * 2 * 32, 32);
+        using var down = Mxfp4Data.Random(random, 2 * 32, 32);
+        using var h = new NativeArray<float>(32);
+        using var output = new NativeArray<float>(32);
+        using var pool = new KernelThreadPool(1);
+        using var kernels = new CpuKernels(pool);
+        var layer = new Mxfp4Experts(gateUp.Matrix.Blocks, gateUp.Matrix.Scales, Bias.None, down.Matrix.Blocks, down.Matrix.Scales, Bias.None, 2, 32, 32);
+        Assert.Throws<ArgumentOutOfRangeException>(() => kernels.Experts(layer, h.Pointer, [2], [1f], output.Pointer));
+        Assert.Throws<ArgumentException>(() => kernels.Experts(layer, h.Pointer, [0, 1], [1f], output.Pointer));
+    }
+}

@@ -1,0 +1,97 @@
+namespace GptOss.Tools.Tests;
+
+public sealed class JavaScriptToolTests : IAsyncLifetime
+{
+    private readonly ToolExecutorFactory _factory = new(Calls.FastOptions(o => o.Python.Enabled = false));
+    private ToolExecutor _executor = null!;
+
+    public Task InitializeAsync()
+    {
+        _executor = _factory.Create();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _executor.DisposeAsync();
+        _factory.Dispose();
+    }
+
+    [Fact]
+    public async Task State_survives_between_calls_and_console_output_is_captured()
+    {
+        Assert.Equal("(no output)", await _executor.RunAsync("javascript", "var total = 40; function add(x) { return total + x; }"));
+        Assert.Equal("hello 42 {\"a\":[1,2]}\n42", await _executor.RunAsync("javascript", "console.log('hello', add(2), {a:[1,2]}); add(2)"));
+        Assert.Equal("\"text\"", await _executor.RunAsync("javascript", "'te' + 'xt'"));
+    }
+
+    [Fact]
+    public async Task Thrown_errors_are_reported_and_the_session_goes_on()
+    {
+        var text = await _executor.RunAsync("javascript", "let k = 5; throw new TypeError('bad thing')");
+        Assert.Contains("TypeError: bad thing", text);
+        Assert.Equal("5", await _executor.RunAsync("javascript", "k"));
+    }
+
+    [Theory]
+    [InlineData("System.IO.File.WriteAllText('/tmp/x', 'y')")]
+    [InlineData("importNamespace('System.IO')")]
+    [InlineData("Function('return this')().System.IO")]
+    [InlineData("({}).constructor.constructor('return this')().importNamespace('System')")]
+    [InlineData("this.__proto__.constructor.constructor('return process')()")]
+    [InlineData("eval('1+1')")]
+    [InlineData("new Function('return 1')()")]
+    [InlineData("require('fs')")]
+    [InlineData("console.log.constructor('return System')()")]
+    [InlineData("Object.getPrototypeOf(console.log).constructor('return clr')()")]
+    [InlineData("console.log.GetType()")]
+    public async Task No_path_leads_to_the_CLR(string escape)
+    {
+        var text = await _executor.RunAsync("javascript", escape);
+        Assert.Matches("ReferenceError|TypeError|EvalError|is not (defined|a function)|String compilation", text);
+        Assert.Equal("2", await _executor.RunAsync("javascript", "1 + 1"));
+    }
+
+    [Fact]
+    public async Task Infinite_loop_is_stopped_and_the_host_carries_on()
+    {
+        var text = await _executor.RunAsync("javascript", "var spins = 0; while (true) { spins++; }");
+        Assert.Matches("timed out|too many statements", text);
+        Assert.Equal("3", await _executor.RunAsync("javascript", "1 + 2"));
+    }
+
+    [Fact]
+    public async Task Deep_recursion_is_a_catchable_error()
+    {
+        var text = await _executor.RunAsync("javascript", "function down(n) { return down(n + 1) + 1; } down(0)");
+        Assert.Contains("recursion", text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task Deeply_nested_source_is_rejected_before_parsing()
+    {
+        var code = new string('(', 100_000) + "1" + new string(')', 100_000);
+        var text = await _executor.RunAsync("javascript", code);
+        Assert.Contains("nests brackets 100000 deep", text);
+    }
+
+    [Theory]
+    [InlineData("var a = []; while (true) a.push(new Array(100000).fill(1.5));")]
+    [InlineData("var s = 'x'; while (true) s = s + s;")]
+    [InlineData("'x'.repeat(2 ** 30)")]
+    [InlineData("new Array(4294967295).fill(0)")]
+    public async Task Memory_bombs_are_stopped(string bomb)
+    {
+        var text = await _executor.RunAsync("javascript", bomb);
+        Assert.Matches("(?i)memory|RangeError|Invalid|length|timed out", text);
+        Assert.Equal("ok", await _executor.RunAsync("javascript", "console.log('ok')"));
+    }
+
+    [Fact]
+    public async Task Huge_output_is_cut_to_the_limit()
+    {
+        var text = await _executor.RunAsync("javascript", "for (let i = 0; i < 100000; i++) console.log('line ' + i);");
+        Assert.True(text.Length < 4200, $"output of {text.Length} characters");
+        Assert.Contains("characters of output dropped", text);
+    }
+}
