@@ -116,6 +116,11 @@ public class SpecRenderTests
           "\n | string // a name\n | number | null // default: 3" },
         { """{"type":"object","properties":{"v":{"description":"same","oneOf":[{"type":"string","description":"same"},{"type":"object","properties":{"q":{"type":"string"}}}]}}}""",
           "{\nv?:\n | string\n | {\n   q?: string,\n   }\n,\n}" },
+        // quirks: a non-array oneOf hides the description and default; non-object and odd schemas become any.
+        { """{"type":"object","properties":{"p":{"oneOf":null,"description":"d","default":1,"type":"string"}}}""", "{\np?: string,\n}" },
+        { """{"type":"object","properties":{"q":5,"r":{"type":[1,2]},"s":{"type":"array","items":null}}}""", "{\nq?: any,\nr?: any,\ns?: any[],\n}" },
+        { """{"type":"object","properties":{"t":{"type":"number","title":"T","examples":[1,"two"]}},"required":["t","zzz"]}""", "{\n// T\n//\n// Examples:\n// - \"two\"\nt: number,\n}" },
+        { """{"type":"object","properties":{"u":{"type":"string","description":"multi\nline"}}}""", "{\n// multi\nline\nu?: string,\n}" },
     };
 
     [Theory]

@@ -83,3 +83,16 @@ public class TokenizerTests
         Assert.Equal(text, Tok.DecodeUtf8(Tok.EncodeOrdinary(text)));
     }
 }
+
+public class TokenizerConcurrencyTests
+{
+    [Fact]
+    public void SharedInstanceEncodesConcurrently()
+    {
+        string[] texts = Enumerable.Range(0, 64).Select(i => $"Thread-safe {i}: naïve 𝐀'S 東京 {new string(' ', i % 7)}x{i * 7919}\r\n").ToArray();
+        var sequential = texts.Select(t => HarmonyTokenizer.Shared.EncodeOrdinary(t).ToArray()).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length * 8, i => parallel[i % texts.Length] = HarmonyTokenizer.Shared.EncodeOrdinary(texts[i % texts.Length]).ToArray());
+        for (int i = 0; i < texts.Length; i++) Assert.Equal(sequential[i], parallel[i]);
+    }
+}

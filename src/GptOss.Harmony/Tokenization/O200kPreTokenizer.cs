@@ -50,16 +50,25 @@ internal sealed class O200kPreTokenizer : PreTokenizer
         LineBreak = 32, // \r \n
     }
 
+    private static readonly Kind[] AsciiKinds = Enumerable.Range(0, 128).Select(c => Classify(new Rune(c))).ToArray();
+
     private static (Kind Kind, int Length) At(ReadOnlySpan<char> text, int i)
     {
         if (i >= text.Length) return (Kind.None, 0);
+        char c = text[i];
+        if (c < 128) return (AsciiKinds[c], 1);
         if (Rune.DecodeFromUtf16(text[i..], out Rune rune, out int length) != System.Buffers.OperationStatus.Done)
         {
             return (Kind.None, 1); // a lone surrogate counts as "other"
         }
-        if (rune.Value is '\r' or '\n') return (Kind.Space | Kind.LineBreak, 1);
-        if (Rune.IsWhiteSpace(rune)) return (Kind.Space, length);
-        Kind kind = Rune.GetUnicodeCategory(rune) switch
+        return (Classify(rune), length);
+    }
+
+    private static Kind Classify(Rune rune)
+    {
+        if (rune.Value is '\r' or '\n') return Kind.Space | Kind.LineBreak;
+        if (Rune.IsWhiteSpace(rune)) return Kind.Space;
+        return Rune.GetUnicodeCategory(rune) switch
         {
             UnicodeCategory.UppercaseLetter or UnicodeCategory.TitlecaseLetter => Kind.Letter | Kind.Upper,
             UnicodeCategory.LowercaseLetter => Kind.Letter | Kind.Lower,
@@ -68,20 +77,17 @@ internal sealed class O200kPreTokenizer : PreTokenizer
             UnicodeCategory.DecimalDigitNumber or UnicodeCategory.LetterNumber or UnicodeCategory.OtherNumber => Kind.Number,
             _ => Kind.None,
         };
-        return (kind, length);
     }
 
     private static int MatchAt(ReadOnlySpan<char> text, int p)
     {
         var (kind, length) = At(text, p);
-        // [^\r\n\p{L}\p{N}]? is greedy: try with the prefix first, then without.
+        // Alternatives 1 and 2, each tried with the greedy [^\r\n\p{L}\p{N}]? prefix first, then without it.
         bool prefixable = (kind & (Kind.LineBreak | Kind.Letter | Kind.Number)) == 0;
-        if (prefixable)
-        {
-            int withPrefix = Letters(text, p + length);
-            if (withPrefix >= 0) return withPrefix;
-        }
-        int letters = Letters(text, p);
+        int letters = prefixable ? LowerWord(text, p + length) : -1;
+        if (letters < 0) letters = LowerWord(text, p);
+        if (letters < 0 && prefixable) letters = UpperWord(text, p + length);
+        if (letters < 0) letters = UpperWord(text, p);
         if (letters >= 0) return letters;
 
         if ((kind & Kind.Number) != 0)
@@ -97,33 +103,28 @@ internal sealed class O200kPreTokenizer : PreTokenizer
         return Whitespace(text, p);
     }
 
-    /// <summary>Alternatives 1 and 2 from <paramref name="q"/> (after any prefix); -1 if neither matches.</summary>
-    private static int Letters(ReadOnlySpan<char> text, int q)
+    /// <summary>Alternative 1 from <paramref name="q"/>: <c>Upper* Lower+ contraction?</c>, where Upper* backtracks to
+    /// the last position at which a Lower starts; -1 if it does not match.</summary>
+    private static int LowerWord(ReadOnlySpan<char> text, int q)
     {
-        // Alternative 1: Upper* Lower+ contraction? — Upper* backtracks until a Lower follows.
-        var upperEnds = new List<int>(4) { q };
-        int i = q;
+        int upperEnd = q;
+        int lastLowerInRun = -1;
         while (true)
         {
-            var (k, len) = At(text, i);
+            var (k, len) = At(text, upperEnd);
             if ((k & Kind.Upper) == 0) break;
-            i += len;
-            upperEnds.Add(i);
+            if ((k & Kind.Lower) != 0) lastLowerInRun = upperEnd;
+            upperEnd += len;
         }
-        for (int u = upperEnds.Count - 1; u >= 0; u--)
-        {
-            int start = upperEnds[u];
-            if ((At(text, start).Kind & Kind.Lower) != 0)
-            {
-                return Contraction(text, Run(text, start, Kind.Lower));
-            }
-        }
-        // Alternative 2: Upper+ Lower* contraction?
-        if (upperEnds.Count > 1)
-        {
-            return Contraction(text, Run(text, upperEnds[^1], Kind.Lower));
-        }
-        return -1;
+        int lowerStart = (At(text, upperEnd).Kind & Kind.Lower) != 0 ? upperEnd : lastLowerInRun;
+        return lowerStart >= 0 ? Contraction(text, Run(text, lowerStart, Kind.Lower)) : -1;
+    }
+
+    /// <summary>Alternative 2 from <paramref name="q"/>: <c>Upper+ Lower* contraction?</c>; -1 if it does not match.</summary>
+    private static int UpperWord(ReadOnlySpan<char> text, int q)
+    {
+        int upperEnd = Run(text, q, Kind.Upper);
+        return upperEnd > q ? Contraction(text, Run(text, upperEnd, Kind.Lower)) : -1;
     }
 
     private static int Run(ReadOnlySpan<char> text, int i, Kind kind)
