@@ -11,7 +11,4 @@ public static class ToolMessages
             Recipient = "assistant",
             Channel = call.Channel,
         };
-
-    /// <summary>The text a call carries (code for python/javascript, JSON arguments for browser functions).</summary>
-    public static string Arguments(Message call) => call.Text;
 }

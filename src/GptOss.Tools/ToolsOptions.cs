@@ -42,6 +42,8 @@ public sealed class JavaScriptOptions
     public int MaxRecursionDepth { get; set; } = 256;
     /// <summary>Deepest bracket nesting accepted before parsing (parsing deep nesting can overflow the stack).</summary>
     public int MaxParseDepth { get; set; } = 256;
+    /// <summary>Longest code accepted: Jint's parser cannot be interrupted, and some long inputs parse slowly.</summary>
+    public int MaxCodeChars { get; set; } = 100_000;
     public uint MaxArraySize { get; set; } = 10_000_000;
 }
 

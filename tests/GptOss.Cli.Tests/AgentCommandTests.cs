@@ -104,6 +104,20 @@ public sealed class AgentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_can_save_the_transcript_while_showing_progress()
+    {
+        var file = Path.Combine(_dir, "run.jsonl");
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--script", Script(MultiStep), "--transcript", file));
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("The sum is 45.", stdout.Trim());
+        var events = File.ReadAllLines(file).Select(AgentTranscript.FromJsonLine).ToList();
+        Assert.IsType<AgentEvent.RunStarted>(events[0]);
+        Assert.Equal(4, events.OfType<AgentEvent.StepCompleted>().Count());
+        Assert.Equal("The sum is 45.", Assert.IsType<AgentEvent.RunCompleted>(events[^1]).Answer);
+    }
+
+    [Fact]
     public async Task Run_that_hits_the_step_limit_exits_non_zero_with_the_reason()
     {
         var loop = Enumerable.Repeat(MultiStep[0], 5).ToArray();

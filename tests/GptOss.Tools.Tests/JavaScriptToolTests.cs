@@ -70,9 +70,29 @@ public sealed class JavaScriptToolTests : IAsyncLifetime
     [Fact]
     public async Task Deeply_nested_source_is_rejected_before_parsing()
     {
-        var code = new string('(', 100_000) + "1" + new string(')', 100_000);
+        var code = new string('(', 30_000) + "1" + new string(')', 30_000);
         var text = await _executor.RunAsync("javascript", code);
-        Assert.Contains("nests brackets 100000 deep", text);
+        Assert.Contains("nests brackets 30000 deep", text);
+    }
+
+    [Theory]
+    [InlineData("!")]
+    [InlineData("- ")]
+    [InlineData("a ? 1 : ")]
+    [InlineData("(")]
+    public async Task Long_operator_chains_under_the_size_limit_cannot_crash_the_host(string link)
+    {
+        var code = "var a = 1; " + string.Concat(Enumerable.Repeat(link, 90_000 / link.Length)) + "1";
+        var text = await _executor.RunAsync("javascript", code);
+        Assert.Matches(@"(?i)^(true|false|-?\d+)$|stack|recursion|nest|SyntaxError", text);
+        Assert.Equal("2", await _executor.RunAsync("javascript", "1 + 1"));
+    }
+
+    [Fact]
+    public async Task Code_over_the_size_limit_is_refused()
+    {
+        var text = await _executor.RunAsync("javascript", "var a = 1; " + string.Concat(Enumerable.Repeat("a ? 1 : ", 200_000)) + "1");
+        Assert.Contains("is too long", text);
     }
 
     [Theory]

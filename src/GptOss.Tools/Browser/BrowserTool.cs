@@ -20,7 +20,7 @@ internal sealed class BrowserTool(IReadOnlyList<IBrowserBackend> backends, Tools
 
     public ToolNamespaceConfig Namespace { get; } = DescribeSources(backends);
 
-    public bool IsTransient(Exception exception) => exception is TransientBrowserException or HttpRequestException;
+    public bool IsTransient(Exception exception) => exception is TransientBrowserException;
 
     public async Task<IReadOnlyList<Message>> ProcessAsync(Message call, CancellationToken cancellationToken)
     {

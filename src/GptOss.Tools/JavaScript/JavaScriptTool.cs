@@ -38,6 +38,8 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
     public async Task<IReadOnlyList<Message>> ProcessAsync(Message call, CancellationToken cancellationToken)
     {
         var code = call.Text;
+        if (code.Length > options.JavaScript.MaxCodeChars)
+            return [ToolMessages.Reply(call, $"SyntaxError: the code is too long ({code.Length} characters; the limit is {options.JavaScript.MaxCodeChars}).")];
         var depth = NestingDepth.Of(code);
         if (depth > options.JavaScript.MaxParseDepth)
             return [ToolMessages.Reply(call, $"SyntaxError: the code nests brackets {depth} deep; the limit is {options.JavaScript.MaxParseDepth}.")];
@@ -94,7 +96,6 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
                 o.Interop.Enabled = false;
                 o.Interop.AllowGetType = false;
                 o.Interop.AllowSystemReflection = false;
-                o.Strict = false;
                 o.DisableStringCompilation();
                 o.LimitMemory(options.MemoryLimitBytes);
                 o.MaxStatements(js.MaxStatements);

@@ -2,6 +2,8 @@ using GptOss.Engine;
 using GptOss.Harmony;
 using GptOss.Testing;
 using GptOss.Tools;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using static GptOss.Agents.Tests.Running.AgentScripts;
 
 namespace GptOss.Agents.Tests.Running;
@@ -81,6 +83,7 @@ public sealed class AgentRunnerTests
         Assert.DoesNotContain("## javascript", prompt);
         Assert.Contains("<|start|>developer<|message|># Instructions\n\nUse the tools to answer.", prompt);
         Assert.Contains("type Calculator_evaluate = ", prompt);
+        Assert.Contains("Calls to these tools must go to the commentary channel: 'functions'.", prompt);
         Assert.DoesNotContain("Clock_now", prompt);
         Assert.EndsWith("<|start|>user<|message|>Say hi<|end|><|start|>assistant", prompt);
     }
@@ -224,5 +227,61 @@ public sealed class AgentRunnerTests
         // Lines read back into the same events (durations at the transcript's millisecond precision).
         Assert.Equal(lines, lines.Select(AgentTranscript.FromJsonLine).Select(AgentTranscript.ToJsonLine));
         Assert.Equal(events.Select(e => e.GetType()), lines.Select(l => AgentTranscript.FromJsonLine(l).GetType()));
+    }
+
+    [Fact]
+    public async Task Malformed_model_output_is_reported_and_ends_the_run_cleanly()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            "<|channel|>analysis<|message|>Call it.<|end|><|start|>assistant<|channel|>commentary to=functions.Clock_now extra words json<|message|>{}<|call|>");
+        var events = await Collect(Runner(generator).RunAsync(Agent(Function("Clock")), "time"));
+
+        var problem = Assert.Single(events.OfType<AgentEvent.OutputProblem>());
+        Assert.Contains("unexpected tokens remaining in message header", problem.Description);
+        Assert.Empty(events.OfType<AgentEvent.ToolCall>());
+        var end = Assert.IsType<AgentEvent.RunCompleted>(events[^1]);
+        Assert.Equal(AgentRunOutcome.InvalidOutput, end.Outcome);
+        Assert.StartsWith("the model stopped without a final answer (", end.Error);
+    }
+
+    [Fact]
+    public async Task Builtin_tool_called_as_a_function_is_rerouted_like_the_reference_does()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            FunctionCall("Run python.", "python", "print(2 ** 10)"),
+            Final("Got it.", "1024"));
+        var events = await Collect(Runner(generator).RunAsync(Agent(Builtin("python")), "2^10"));
+
+        Assert.Equal("1024", Assert.Single(events.OfType<AgentEvent.ToolResult>()).Content.Trim());
+    }
+
+    [Fact]
+    public async Task Registered_runner_uses_the_services_generator_tools_and_plugins()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Agents:Directory"] = "",
+            ["Agents:Definitions:timer:Instructions"] = "Tell the time.",
+            ["Agents:Definitions:timer:Tools:0"] = "Clock.now",
+        }).Build();
+        var generator = ScriptedTokenGenerator.FromHarmony(FunctionCall("Time?", "Clock_now", "{}"), Final("Read it.", "It is late."));
+        using var services = new ServiceCollection()
+            .AddSingleton<ITokenGenerator>(generator)
+            .AddSingleton<TimeProvider>(new FixedTime(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)))
+            .AddGptOssTools()
+            .AddGptOssAgents(configuration)
+            .BuildServiceProvider();
+        var runner = services.GetRequiredService<AgentRunner>();
+        var catalog = services.GetRequiredService<AgentCatalog>();
+
+        var events = await Collect(runner.RunAsync(catalog.Get("timer"), "time?"));
+
+        Assert.Equal("It is late.", Assert.IsType<AgentEvent.RunCompleted>(events[^1]).Answer);
+        Assert.Contains("Current date: 2026-01-02", generator.PromptTexts[0]);
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }
