@@ -224,4 +224,16 @@ public sealed class GptOssChatCompletionServiceTests
 
         Assert.Equal("Next.", next.Content);
     }
+
+    [Fact]
+    public async Task A_preamble_and_an_answer_in_one_reply_are_both_in_the_content()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            "<|channel|>commentary<|message|>Checking my notes. <|end|><|start|>assistant<|channel|>final<|message|>All good.<|return|>");
+        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+
+        var answer = await service.GetChatMessageContentAsync(new ChatHistory([new ChatMessageContent(AuthorRole.User, "Status?")]));
+
+        Assert.Equal("Checking my notes. All good.", answer.Content);
+    }
 }
