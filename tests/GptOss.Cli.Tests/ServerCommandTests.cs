@@ -35,7 +35,7 @@ public sealed class ServerCommandTests
             var code = await ServeCommand.Create().Parse(["--script", path]).InvokeAsync(new InvocationConfiguration { Error = stderr });
 
             Assert.Equal(2, code);
-            Assert.Contains($"{path}: not a JSON array of harmony completions (line 3", stderr.ToString());
+            Assert.Contains($"{path}: not a JSON array of completions (line 3", stderr.ToString());
         }
         finally
         {

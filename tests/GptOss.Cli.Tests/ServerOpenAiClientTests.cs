@@ -43,7 +43,9 @@ public sealed class ServerOpenAiClientTests
         Assert.Equal("It is 18°C in Paris.", second.Content.Single().Text);
         var prompt = server.Generator.PromptTexts[1];
         Assert.Contains("type get_weather = (_: {", server.Generator.PromptTexts[0]);
+        // The client sent the call back without its reasoning; the server restored it next to the result.
         Assert.Contains(
+            "<|start|>assistant<|channel|>analysis<|message|>Need the weather; call get_weather.<|end|>" +
             "<|start|>assistant to=functions.get_weather<|channel|>commentary <|constrain|>json<|message|>{\"city\": \"Paris\"}<|call|>" +
             "<|start|>functions.get_weather to=assistant<|channel|>commentary<|message|>{\"temperature\": 18}<|end|><|start|>assistant", prompt);
         Assert.Equal(server.Generator.Prompts[1].Count, second.Usage.InputTokenCount);
@@ -76,7 +78,7 @@ public sealed class ServerOpenAiClientTests
     [Fact]
     public async Task The_openai_client_receives_a_streamed_tool_call()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherCall);
+        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherCall, ServerScripts.WeatherAnswer);
         var options = new ChatCompletionOptions
         {
             Tools = { ChatTool.CreateFunctionTool("get_weather", "Current weather in a city.", BinaryData.FromString(ServerScripts.WeatherSchema)) },
@@ -97,6 +99,17 @@ public sealed class ServerOpenAiClientTests
         Assert.Equal("{\"city\": \"Paris\"}", call.FunctionArgumentsUpdate.ToString());
         Assert.Equal(ChatFinishReason.ToolCalls, finish);
         Assert.Equal("", text.ToString());
+
+        ChatCompletion answer = await OpenAiChat(server).CompleteChatAsync(
+            [
+                new UserChatMessage("Weather in Paris?"),
+                new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall(call.ToolCallId, call.FunctionName, call.FunctionArgumentsUpdate)]),
+                new ToolChatMessage(call.ToolCallId, "{\"temperature\": 18}"),
+            ], options);
+
+        Assert.Equal("It is 18°C in Paris.", answer.Content.Single().Text);
+        Assert.Contains("<|start|>assistant<|channel|>analysis<|message|>Need the weather; call get_weather.<|end|>" +
+            "<|start|>assistant to=functions.get_weather", server.Generator.PromptTexts[1]);
     }
 
     [Fact]

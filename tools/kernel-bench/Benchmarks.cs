@@ -11,6 +11,8 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
     private const int QueryDim = 64 * 64, KvDim = 8 * 64;
     // Eight layers of attention weights (~420 MB): cycling through them defeats the caches.
     private const int AttentionLayers = 8;
+    // Rows dequantized per step when the BF16 copy should stay in cache (720 x 2880 x 2 B = 4 MB).
+    private const int ChunkRows = 720;
 
     private float* _x, _y;
 
@@ -20,6 +22,9 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
         float* x = _x = weights.Floats(512L * Math.Max(Hidden, QueryDim));
         float* y = _y = weights.Floats(Math.Max(Vocab, 512L * 2 * Intermediate));
 
+        var handOff = Timing.SecondsPerCall(repeats, 10000, _ => kernels.Pool.For(kernels.Pool.ThreadCount * 4, 1, new EmptyJob()));
+        Console.WriteLine($"thread pool hand-off (empty job, {kernels.Pool.ThreadCount} threads): {handOff.Best * 1e6:F1} / {handOff.Median * 1e6:F1} us per call");
+        Console.WriteLine();
         Console.WriteLine($"{"GEMV (decode, 1 token)",-40} {"MB/call",8} {"us/call",17} {"GB/s",13} {"of read",8}");
         var gateUp = weights.Mxfp4(Experts, 2 * Intermediate, Hidden);
         var down = weights.Mxfp4(Experts, Hidden, Intermediate);
@@ -54,7 +59,7 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
         });
 
         Console.WriteLine();
-        Batched(gateUp, x, y, withTorch);
+        Batched(gateUp, x, y, (ushort*)weights.Bytes(2L * gateUp[0].Rows * gateUp[0].Cols), withTorch);
     }
 
     private void Gemv(string name, Mxfp4Matrix[] matrices) =>
@@ -79,18 +84,14 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
     /// Prefill's per-expert matmul for M tokens, gate_up shape: the fused MXFP4 GEMM against
     /// dequantizing the expert to BF16 and running libtorch's BF16 GEMM (oneDNN).
     /// </summary>
-    private void Batched(Mxfp4Matrix[] experts, float* x, float* y, bool withTorch)
+    private void Batched(Mxfp4Matrix[] experts, float* x, float* y, ushort* bf16, bool withTorch)
     {
         int rows = experts[0].Rows, cols = experts[0].Cols;
         Console.WriteLine($"{"batched gate_up 5760x2880, M tokens",-36} {"ms/call",17} {"GFLOP/s",15}");
         using var w = withTorch ? empty(rows, cols, ScalarType.BFloat16) : null;
         if (withTorch) set_num_threads(kernels.Pool.ThreadCount);
-        var dequantize = Timing.SecondsPerCall(repeats, 8, i =>
-        {
-            fixed (byte* p = w!.bytes) kernels.Dequantize(experts[i % experts.Length], 0, rows, (ushort*)p);
-        });
-        if (withTorch)
-            Console.WriteLine($"{"dequantize to BF16 (alone)",-36} {dequantize.Best * 1e3,8:F2} /{dequantize.Median * 1e3,7:F2} {rows * (long)cols * 2 / dequantize.Median / 1e9,8:F1} GB/s written");
+        var dequantize = Timing.SecondsPerCall(repeats, 8, i => kernels.Dequantize(experts[i % experts.Length], 0, rows, bf16));
+        Console.WriteLine($"{"dequantize to BF16 (alone)",-36} {dequantize.Best * 1e3,8:F2} /{dequantize.Median * 1e3,7:F2} {rows * (long)cols * 2 / dequantize.Median / 1e9,8:F1} GB/s written");
         foreach (int m in new[] { 1, 4, 8, 64, 512 })
         {
             double flops = 2.0 * m * rows * cols;
@@ -105,12 +106,32 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
                 using var output = nn.functional.linear(input, w);
             });
             Line($"M={m,-3} dequantize + torch BF16 linear", viaBf16, flops);
+            using var chunk = empty(ChunkRows, cols, ScalarType.BFloat16);
+            using var result = empty(m, rows, ScalarType.BFloat16);
+            var chunked = Timing.SecondsPerCall(repeats, calls, i =>
+            {
+                fixed (byte* p = chunk.bytes)
+                    for (int r0 = 0; r0 < rows; r0 += ChunkRows)
+                    {
+                        int n = Math.Min(ChunkRows, rows - r0);
+                        kernels.Dequantize(experts[i % experts.Length], r0, n, (ushort*)p);
+                        using var part = nn.functional.linear(input, chunk.narrow(0, 0, n));
+                        using var target = result.narrow(1, r0, n);
+                        target.copy_(part);
+                    }
+            });
+            Line($"M={m,-3} same, {ChunkRows}-row chunks (cache)", chunked, flops);
             var linearOnly = Timing.SecondsPerCall(repeats, calls, _ =>
             {
                 using var output = nn.functional.linear(input, w!);
             });
             Line($"M={m,-3} torch BF16 linear (weights ready)", linearOnly, flops);
         }
+    }
+
+    private readonly struct EmptyJob : IRangeJob
+    {
+        public void Run(int start, int end) { }
     }
 
     private static void Line(string name, (double Best, double Median) t, double flops) =>

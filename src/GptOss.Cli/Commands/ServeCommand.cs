@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GptOss.Agents;
 using GptOss.Cli.Server;
 using GptOss.Engine;
 using GptOss.SemanticKernel;
@@ -21,7 +22,7 @@ internal static class ServeCommand
         var model = new Option<string?>("--model") { Description = "Checkpoint directory (default: GptOss:ModelDirectory in appsettings.json)." };
         var script = new Option<string?>("--script")
         {
-            Description = "Serve scripted harmony completions from a JSON array file instead of a model (tests, demos).",
+            Description = "Serve scripted harmony completions instead of a model (tests, demos): a JSON array of strings, or completions separated by '---' lines.",
         };
         var command = new Command("serve", "Serve an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models).");
         command.Options.Add(urls);
@@ -40,7 +41,7 @@ internal static class ServeCommand
                     : options.ModelDirectory is { } modelDir ? GptOssEngine.Load(modelDir, options.ToEngineOptions())
                     : throw new InvalidOperationException("no model: pass --model DIR (or set GptOss:ModelDirectory), or --script FILE");
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
+            catch (Exception e) when (e is IOException or FormatException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
             {
                 await stderr.WriteLineAsync($"gptoss serve: {e.Message}");
                 return 2;

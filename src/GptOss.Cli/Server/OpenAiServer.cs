@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using System.Text.Json;
 using GptOss.SemanticKernel;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
@@ -22,13 +23,14 @@ internal static class OpenAiServer
         builder.Logging.SetMinimumLevel(logLevel);
         builder.WebHost.UseUrls(urls.ToArray());
         var app = builder.Build();
+        var reasoning = new ToolCallReasoningMemory();
 
         app.MapGet("/v1/models", () => Results.Bytes(ChatCompletionJson.Models(modelId), "application/json"));
-        app.MapPost("/v1/chat/completions", (HttpContext context) => CompleteAsync(context, client, modelId));
+        app.MapPost("/v1/chat/completions", (HttpContext context) => CompleteAsync(context, client, modelId, reasoning));
         return app;
     }
 
-    private static async Task CompleteAsync(HttpContext context, GptOssChatClient client, string modelId)
+    private static async Task CompleteAsync(HttpContext context, GptOssChatClient client, string modelId, ToolCallReasoningMemory reasoning)
     {
         var ct = context.RequestAborted;
         ChatCompletionRequest request;
@@ -48,12 +50,14 @@ internal static class OpenAiServer
             return;
         }
 
+        reasoning.Restore(request.Messages);
         var model = request.Model ?? modelId;
-        if (request.Stream) await StreamAsync(context, client, request, model, ct);
-        else await RespondAsync(context, client, request, model, ct);
+        if (request.Stream) await StreamAsync(context, client, request, model, reasoning, ct);
+        else await RespondAsync(context, client, request, model, reasoning, ct);
     }
 
-    private static async Task RespondAsync(HttpContext context, GptOssChatClient client, ChatCompletionRequest request, string model, CancellationToken ct)
+    private static async Task RespondAsync(
+        HttpContext context, GptOssChatClient client, ChatCompletionRequest request, string model, ToolCallReasoningMemory reasoning, CancellationToken ct)
     {
         ChatResponse response;
         try
@@ -70,11 +74,16 @@ internal static class OpenAiServer
             await Error(context, 500, $"Generation failed: {e.Message}", "server_error");
             return;
         }
+        foreach (var message in response.Messages)
+        {
+            reasoning.Remember(message.Contents.OfType<FunctionCallContent>(), message.Contents.OfType<TextReasoningContent>().ToList());
+        }
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(ChatCompletionJson.Response(response, model), ct);
     }
 
-    private static async Task StreamAsync(HttpContext context, GptOssChatClient client, ChatCompletionRequest request, string model, CancellationToken ct)
+    private static async Task StreamAsync(
+        HttpContext context, GptOssChatClient client, ChatCompletionRequest request, string model, ToolCallReasoningMemory reasoning, CancellationToken ct)
     {
         await using var updates = client.GetStreamingResponseAsync(request.Messages, request.Options, ct).GetAsyncEnumerator(ct);
         bool hasFirst;
@@ -95,6 +104,8 @@ internal static class OpenAiServer
         var toolCallIndex = 0;
         UsageDetails? usage = null;
         ChatResponseUpdate? last = null;
+        var thought = new StringBuilder();
+        var calls = new List<FunctionCallContent>();
         try
         {
             for (var more = hasFirst; more; more = await updates.MoveNextAsync())
@@ -102,12 +113,15 @@ internal static class OpenAiServer
                 var update = updates.Current;
                 last = update;
                 usage = update.Contents.OfType<UsageContent>().FirstOrDefault()?.Details ?? usage;
+                foreach (var r in update.Contents.OfType<TextReasoningContent>()) thought.Append(r.Text);
+                calls.AddRange(update.Contents.OfType<FunctionCallContent>());
                 if (ChatCompletionJson.Chunk(update, model, first, ref toolCallIndex) is { } chunk)
                 {
                     await Event(context, chunk, ct);
                     first = false;
                 }
             }
+            reasoning.Remember(calls, thought.Length > 0 ? [new TextReasoningContent(thought.ToString())] : []);
             if (request.IncludeUsage && usage is not null)
             {
                 await Event(context, ChatCompletionJson.UsageChunk(last?.ResponseId, last?.CreatedAt, model, usage), ct);

@@ -15,7 +15,7 @@ public static class KernelIsas
 {
     /// <summary>The widest path this CPU runs.</summary>
     public static KernelIsa Best { get; } =
-        Avx512F.IsSupported && Vector512.IsHardwareAccelerated ? KernelIsa.Avx512
+        Avx512F.IsSupported && Avx512BW.IsSupported && Vector512.IsHardwareAccelerated ? KernelIsa.Avx512
         : Avx2.IsSupported && Fma.IsSupported ? KernelIsa.Avx2
         : KernelIsa.Scalar;
 

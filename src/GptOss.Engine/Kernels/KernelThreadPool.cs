@@ -12,9 +12,11 @@ public interface IRangeJob
 /// <summary>
 /// A fixed set of worker threads, created once, that split an index range (matrix rows) between
 /// themselves and the calling thread. A call allocates nothing: the job is a struct passed by
-/// address with a function pointer to its Run. Idle workers spin briefly (decode issues ~100
-/// matmuls per token back to back), then sleep on an event so they leave the cores to others.
-/// One caller at a time.
+/// address with a function pointer to its Run. Chunks are claimed from a shared counter and the
+/// caller claims too, so a call finishes when its chunks are done even if a worker was descheduled
+/// (a shared, oversubscribed host). Idle workers spin briefly (decode issues ~100 matmuls per
+/// token back to back), then sleep on an event so they leave the cores to others.
+/// One caller at a time; a job must not call For.
 /// </summary>
 public sealed unsafe class KernelThreadPool : IDisposable
 {
@@ -30,8 +32,10 @@ public sealed unsafe class KernelThreadPool : IDisposable
     private int _chunkSize;
     private int _chunkCount;
     private int _nextChunk;
-    private int _pendingWorkers;
+    private int _doneChunks;
+    private int _activeWorkers;
     private Exception? _error;
+    private int _busy;
     private volatile bool _disposed;
 
     /// <param name="threadCount">Threads that run kernels, the caller included; 0 = processor count.</param>
@@ -67,13 +71,29 @@ public sealed unsafe class KernelThreadPool : IDisposable
         int target = (int)Math.Min(count, ((long)count + ThreadCount * ChunksPerThread - 1) / (ThreadCount * ChunksPerThread));
         int chunk = Math.Max(grain, (target + grain - 1) / grain * grain);
         int chunks = (int)(((long)count + chunk - 1) / chunk);
-        if (_workers.Length == 0 || chunks == 1)
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException("KernelThreadPool.For was called again before the previous call returned (one caller at a time; no nested For)");
+        try
         {
-            job.Run(0, count);
-            return;
+            if (_workers.Length == 0 || chunks == 1) job.Run(0, count);
+            else Dispatch(count, chunk, chunks, job);
         }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
 
-        // The job stays on this stack frame until every worker has finished with it.
+    private void Dispatch<TJob>(int count, int chunk, int chunks, in TJob job) where TJob : struct, IRangeJob
+    {
+        // Seqlock: an odd generation means "fields changing". A worker that woke too late for the
+        // previous call may still be looking at its (empty) chunk counter: let it leave first.
+        Interlocked.Increment(ref _generation);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _activeWorkers) != 0) spin.SpinOnce(sleep1Threshold: -1);
+
+        // The job stays on this stack frame until all its chunks are done; no worker touches it
+        // after that, since every chunk index has been claimed.
         TJob local = job;
         _invoke = &Invoke<TJob>;
         _job = Unsafe.AsPointer(ref local);
@@ -81,15 +101,15 @@ public sealed unsafe class KernelThreadPool : IDisposable
         _chunkSize = chunk;
         _chunkCount = chunks;
         _nextChunk = 0;
+        _doneChunks = 0;
         _error = null;
-        _pendingWorkers = _workers.Length;
         Interlocked.Increment(ref _generation);
         foreach (var worker in _workers)
             if (Volatile.Read(ref worker.Sleeping) != 0) worker.Wake.Set();
 
         RunChunks();
-        var spin = new SpinWait();
-        while (Volatile.Read(ref _pendingWorkers) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        spin = new SpinWait();
+        while (Volatile.Read(ref _doneChunks) != chunks) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
         if (_error is { } error) throw new AggregateException("a kernel chunk failed", error);
     }
@@ -99,19 +119,22 @@ public sealed unsafe class KernelThreadPool : IDisposable
 
     private void RunChunks()
     {
-        try
+        int i;
+        while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
         {
-            int i;
-            while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+            if (Volatile.Read(ref _error) is null)
             {
                 int start = i * _chunkSize;
-                _invoke(_job, start, Math.Min(_count, start + _chunkSize));
+                try
+                {
+                    _invoke(_job, start, Math.Min(_count, start + _chunkSize));
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                }
             }
-        }
-        catch (Exception e)
-        {
-            Interlocked.CompareExchange(ref _error, e, null);
-            Volatile.Write(ref _nextChunk, _chunkCount);
+            Interlocked.Increment(ref _doneChunks);
         }
     }
 
@@ -119,7 +142,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        Interlocked.Increment(ref _generation);
+        Interlocked.Add(ref _generation, 2);
         foreach (var worker in _workers) worker.Wake.Set();
         foreach (var worker in _workers)
         {
@@ -141,8 +164,11 @@ public sealed unsafe class KernelThreadPool : IDisposable
             {
                 seen = WaitForWork(seen);
                 if (pool._disposed) return;
-                pool.RunChunks();
-                Interlocked.Decrement(ref pool._pendingWorkers);
+                // Join only the call we woke for: if the generation moved on (a new call is being
+                // set up, or was), leave; the caller waits for no worker, only for its chunks.
+                Interlocked.Increment(ref pool._activeWorkers);
+                if (Volatile.Read(ref pool._generation) == seen) pool.RunChunks();
+                Interlocked.Decrement(ref pool._activeWorkers);
             }
         }
 
@@ -153,7 +179,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
             while (true)
             {
                 long generation = Volatile.Read(ref pool._generation);
-                if (generation != seen) return generation;
+                if (generation != seen && (generation & 1) == 0) return generation;
                 if (++spins < 64 || Stopwatch.GetTimestamp() < spinUntil)
                 {
                     Thread.SpinWait(8);
@@ -162,7 +188,8 @@ public sealed unsafe class KernelThreadPool : IDisposable
                 // Announce the sleep, then look once more: the caller bumps the generation before it
                 // reads Sleeping, so either it sees the flag and sets the event or we see its bump.
                 Interlocked.Exchange(ref Sleeping, 1);
-                if (Volatile.Read(ref pool._generation) == seen) Wake.Wait();
+                long now = Volatile.Read(ref pool._generation);
+                if (now == seen || (now & 1) != 0) Wake.Wait();
                 Wake.Reset();
                 Interlocked.Exchange(ref Sleeping, 0);
                 spinUntil = Stopwatch.GetTimestamp() + pool._spinTicks;

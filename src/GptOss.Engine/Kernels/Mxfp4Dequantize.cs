@@ -6,43 +6,82 @@ namespace GptOss.Engine.Kernels;
 
 /// <summary>
 /// Expands MXFP4 rows to BF16 bits or float32, row-major [rows, cols]. Every decoded value is exact
-/// in both (one mantissa bit times a power of two), so BF16 output is the float's upper half.
+/// in both (one mantissa bit times a power of two).
 /// </summary>
 internal static unsafe class Mxfp4Dequantize
 {
     public static void RowToF32(KernelIsa isa, in Mxfp4Matrix w, int row, float* dest)
     {
-        if (isa == KernelIsa.Avx512) Avx512Row(w, row, dest, null);
+        if (isa == KernelIsa.Avx512) Avx512Row(w, row, dest);
         else ScalarRow(w, row, dest, null);
     }
 
     public static void RowToBf16(KernelIsa isa, in Mxfp4Matrix w, int row, ushort* dest)
     {
-        if (isa == KernelIsa.Avx512) Avx512Row(w, row, null, dest);
+        if (isa == KernelIsa.Avx512) Avx512Bf16Row(w, row, dest);
         else ScalarRow(w, row, null, dest);
     }
 
     private static void ScalarRow(in Mxfp4Matrix w, int row, float* f32, ushort* bf16)
     {
+        byte* b = w.RowBlocks(row);
+        byte* s = w.RowScales(row);
+        for (int g = 0; g < w.BlocksPerRow; g++) ScalarBlock(b + 16 * g, s[g], f32 == null ? null : f32 + 32 * g, bf16 == null ? null : bf16 + 32 * g);
+    }
+
+    private static void ScalarBlock(byte* b, byte s, float* f32, ushort* bf16)
+    {
         ReadOnlySpan<float> lut = Fp.Fp4Values;
+        float scale = Fp.ScaleTable[s];
+        float extra = s == Fp.MaxScale ? 2f : 1f;
+        for (int j = 0; j < 32; j++)
+        {
+            byte code = b[j / 2];
+            float v = lut[(j & 1) == 0 ? code & 15 : code >> 4] * scale * extra;
+            if (f32 != null) f32[j] = v;
+            else bf16[j] = (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16);
+        }
+    }
+
+    /// <summary>
+    /// BF16 straight from a 16-entry table of BF16 words: the block scale is added to the table's
+    /// exponent bits (zeros kept zero), byte j is widened to a 32-bit lane that holds its low nibble
+    /// in the low word and its high nibble in the high word, and vpermw maps all 32 at once: two
+    /// shuffles per block. Exponents whose products leave the normal range take the scalar path.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Avx512Bf16Row(in Mxfp4Matrix w, int row, ushort* dest)
+    {
+        var table = Vector512.Create(
+            (short)0x0000, 0x3F00, 0x3F80, 0x3FC0, 0x4000, 0x4040, 0x4080, 0x40C0,
+            unchecked((short)0x8000), unchecked((short)0xBF00), unchecked((short)0xBF80), unchecked((short)0xBFC0),
+            unchecked((short)0xC000), unchecked((short)0xC040), unchecked((short)0xC080), unchecked((short)0xC0C0),
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        var nonZero = Vector512.Create(
+            (short)0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        var nibbles = Vector512.Create(0x000F000Fu);
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
         for (int g = 0; g < w.BlocksPerRow; g++)
         {
-            float scale = Fp.ScaleTable[s[g]];
-            float extra = s[g] == Fp.MaxScale ? 2f : 1f;
-            for (int j = 0; j < 32; j++)
+            // FP4 magnitudes span 2^-1..2^2: the scaled value stays a normal BF16 for s in 2..252.
+            int scale = s[g];
+            if (scale < 2 || scale > 252)
             {
-                byte code = b[16 * g + j / 2];
-                float v = lut[(j & 1) == 0 ? code & 15 : code >> 4] * scale * extra;
-                if (f32 != null) f32[32 * g + j] = v;
-                else bf16[32 * g + j] = (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16);
+                ScalarBlock(b + 16 * g, s[g], null, dest + 32 * g);
+                continue;
             }
+            var scaled = (table + Vector512.Create((short)((scale - 127) << 7))) & nonZero;
+            var bytes = Avx512F.ConvertToVector512UInt32(Vector128.Load(b + 16 * g));
+            // (byte | byte << 12) & 0x000F000F: low word = low nibble, high word = high nibble.
+            var index = Avx512F.TernaryLogic(bytes, bytes << 12, nibbles, 0xA8);
+            Avx512BW.PermuteVar32x16(scaled, index.AsInt16()).AsUInt16().Store(dest + 32 * g);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Row(in Mxfp4Matrix w, int row, float* f32, ushort* bf16)
+    private static void Avx512Row(in Mxfp4Matrix w, int row, float* f32)
     {
         var lut = Mxfp4Dot.Lut512;
         var first = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
@@ -58,16 +97,8 @@ internal static unsafe class Mxfp4Dequantize
             var hi = Avx512F.PermuteVar16x32(table, Avx512F.ShiftRightLogical(codes, 4));
             var v0 = Avx512F.PermuteVar16x32x2(lo, first, hi);
             var v1 = Avx512F.PermuteVar16x32x2(lo, second, hi);
-            if (f32 != null)
-            {
-                v0.Store(f32 + 32 * g);
-                v1.Store(f32 + 32 * g + 16);
-            }
-            else
-            {
-                Avx512F.ConvertToVector256UInt16(v0.AsUInt32() >> 16).Store(bf16 + 32 * g);
-                Avx512F.ConvertToVector256UInt16(v1.AsUInt32() >> 16).Store(bf16 + 32 * g + 16);
-            }
+            v0.Store(f32 + 32 * g);
+            v1.Store(f32 + 32 * g + 16);
         }
     }
 }

@@ -54,6 +54,19 @@ public sealed unsafe class KernelThreadPoolTests
         Assert.All(hits.ToArray(), h => Assert.Equal(1, h));
     }
 
+    private readonly struct NestedJob(KernelThreadPool pool) : IRangeJob
+    {
+        public void Run(int start, int end) => pool.For(10, 1, new FailingJob());
+    }
+
+    [Fact]
+    public void Refuses_a_nested_call_instead_of_hanging()
+    {
+        using var pool = new KernelThreadPool(2);
+        var error = Assert.Throws<AggregateException>(() => pool.For(1000, 1, new NestedJob(pool)));
+        Assert.IsType<InvalidOperationException>(error.InnerException);
+    }
+
     [Fact]
     public void Defaults_to_the_processor_count_and_rejects_bad_options()
     {
