@@ -104,6 +104,20 @@ public sealed class AgentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_can_save_the_transcript_while_showing_progress()
+    {
+        var file = Path.Combine(_dir, "run.jsonl");
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--script", Script(MultiStep), "--transcript", file));
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("The sum is 45.", stdout.Trim());
+        var events = File.ReadAllLines(file).Select(AgentTranscript.FromJsonLine).ToList();
+        Assert.IsType<AgentEvent.RunStarted>(events[0]);
+        Assert.Equal(4, events.OfType<AgentEvent.StepCompleted>().Count());
+        Assert.Equal("The sum is 45.", Assert.IsType<AgentEvent.RunCompleted>(events[^1]).Answer);
+    }
+
+    [Fact]
     public async Task Run_that_hits_the_step_limit_exits_non_zero_with_the_reason()
     {
         var loop = Enumerable.Repeat(MultiStep[0], 5).ToArray();
@@ -126,6 +140,20 @@ public sealed class AgentCommandTests : IDisposable
 
         Assert.Equal(1, exit);
         Assert.Equal(message, stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Run_on_a_model_that_cannot_take_harmony_tokens_fails_with_one_line()
+    {
+        // The tiny random checkpoint has a 1000-token vocabulary: the real engine rejects harmony's special tokens.
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "task", "--model", TestPaths.TinyFixture("hf-a")));
+
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("run_completed", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("error: ", lines[^1]);
+        Assert.Contains("200006", lines[^1]);
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("Actual value", StringComparison.Ordinal));
     }
 
     [Fact]

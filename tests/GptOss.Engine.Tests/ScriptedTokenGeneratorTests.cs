@@ -91,21 +91,40 @@ public sealed class ScriptedTokenGeneratorTests
     }
 
     [Fact]
-    public async Task Cancellation_stops_the_stream()
+    public async Task Cancellation_ends_the_stream_at_the_next_token_with_cancelled_like_the_engine()
     {
         var g = new ScriptedTokenGenerator([[1, 2, 3, 200002]]);
         using var cts = new CancellationTokenSource();
-        var seen = new List<int>();
+        var seen = new List<GeneratedToken>();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        await foreach (var t in g.GenerateAsync([1], StopOnCallOrReturn, cts.Token))
         {
-            await foreach (var t in g.GenerateAsync([1], StopOnCallOrReturn, cts.Token))
-            {
-                seen.Add(t.Id);
-                cts.Cancel();
-            }
-        });
-        Assert.Equal([1], seen);
+            seen.Add(t);
+            cts.Cancel();
+        }
+
+        Assert.Equal([1, 2], seen.Select(t => t.Id));
+        Assert.Equal(FinishReason.Cancelled, seen[^1].Stats.FinishReason);
+    }
+
+    [Fact]
+    public async Task A_call_cancelled_before_it_starts_throws()
+    {
+        var g = new ScriptedTokenGenerator([[1, 200002]]);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Run(g, [1], ct: new CancellationToken(canceled: true)));
+        Assert.Empty(g.Prompts);
+    }
+
+    [Fact]
+    public async Task An_identical_prompt_still_computes_its_last_token()
+    {
+        var g = new ScriptedTokenGenerator([[5, 200002], [5, 200002]]);
+
+        await Run(g, [1, 2, 3]);
+        var again = await Run(g, [1, 2, 3]);
+
+        Assert.Equal(2, again[^1].Stats.CachedPromptTokens);
     }
 
     [Fact]

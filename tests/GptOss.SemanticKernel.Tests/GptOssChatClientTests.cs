@@ -132,4 +132,20 @@ public sealed class GptOssChatClientTests
 
         Assert.Contains("GptOss:DType", error.Message);
     }
+
+    [Fact]
+    public async Task The_registered_chat_client_auto_invokes_kernel_functions_through_SKs_loop()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.WeatherCall, Scripts.WeatherAnswer);
+        var plugin = new WeatherPlugin();
+        var kernel = Scripts.Kernel(generator, plugin);
+        var options = Microsoft.SemanticKernel.PromptExecutionSettingsExtensions.ToChatOptions(
+            new Microsoft.SemanticKernel.PromptExecutionSettings { FunctionChoiceBehavior = Microsoft.SemanticKernel.FunctionChoiceBehavior.Auto() }, kernel);
+
+        var response = await kernel.GetRequiredService<IChatClient>().GetResponseAsync("What is the weather in Paris?", options);
+
+        Assert.Equal("It is 18°C in Paris.", response.Text);
+        Assert.Equal([("Paris", "celsius")], plugin.Calls);
+        Assert.Contains(response.Messages, m => m.Contents.OfType<FunctionResultContent>().Any());
+    }
 }

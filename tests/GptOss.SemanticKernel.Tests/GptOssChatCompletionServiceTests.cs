@@ -207,4 +207,33 @@ public sealed class GptOssChatCompletionServiceTests
 
         Assert.Equal(Enumerable.Range(0, 6).Select(i => $"echo q{i}"), answers.Select(a => a.Content));
     }
+
+    [Fact]
+    public async Task Cancelling_a_stream_throws_and_leaves_the_engine_free_for_the_next_caller()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Final("Long thought.", "A long answer, word by word."), Scripts.Final("Ok.", "Next."));
+        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+        var history = new ChatHistory([new ChatMessageContent(AuthorRole.User, "Hi")]);
+        using var cts = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var _ in service.GetStreamingChatMessageContentsAsync(history, cancellationToken: cts.Token)) cts.Cancel();
+        });
+        var next = await service.GetChatMessageContentAsync(history);
+
+        Assert.Equal("Next.", next.Content);
+    }
+
+    [Fact]
+    public async Task A_preamble_and_an_answer_in_one_reply_are_both_in_the_content()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            "<|channel|>commentary<|message|>Checking my notes. <|end|><|start|>assistant<|channel|>final<|message|>All good.<|return|>");
+        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+
+        var answer = await service.GetChatMessageContentAsync(new ChatHistory([new ChatMessageContent(AuthorRole.User, "Status?")]));
+
+        Assert.Equal("Checking my notes. All good.", answer.Content);
+    }
 }

@@ -1,4 +1,6 @@
 using GptOss.Agents.Plugins;
+using GptOss.Engine;
+using GptOss.Tools;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,7 +14,8 @@ public static class AgentServiceCollectionExtensions
     /// Registers the agent catalog from the <c>Agents</c> section of <paramref name="configuration"/> (folder of
     /// agent files + inline <c>Definitions</c>), the plugin catalog (built-in plugins plus every
     /// <see cref="AgentPluginRegistration"/> registered), validated on start: a bad agent stops the host with
-    /// every error and its location.
+    /// every error and its location. Each agent is also a keyed <see cref="AgentDefinition"/> service under its name. <see cref="AgentRunner"/> runs them on the registered
+    /// <see cref="ITokenGenerator"/> with the registered <see cref="IToolExecutorFactory"/> (if any, see <c>AddGptOssTools</c>).
     /// </summary>
     public static IServiceCollection AddGptOssAgents(this IServiceCollection services, IConfiguration configuration)
     {
@@ -22,6 +25,13 @@ public static class AgentServiceCollectionExtensions
             AgentPluginCatalog.BuiltIn.Concat(sp.GetServices<AgentPluginRegistration>())));
         services.TryAddSingleton(sp => Load(sp.GetRequiredService<AgentPluginCatalog>(),
             sp.GetRequiredService<IOptions<AgentsOptions>>().Value, section).BuildCatalog());
+        services.TryAddKeyedSingleton<AgentDefinition>(KeyedService.AnyKey,
+            (sp, key) => sp.GetRequiredService<AgentCatalog>().Get(key as string ?? throw new ArgumentException("agents are keyed by name (a string)")));
+        services.TryAddSingleton(sp => new AgentRunner(
+            sp.GetRequiredService<ITokenGenerator>(),
+            sp.GetRequiredService<AgentPluginCatalog>(),
+            sp.GetService<IToolExecutorFactory>(),
+            sp.GetService<TimeProvider>()));
         services.AddSingleton<IValidateOptions<AgentsOptions>>(
             sp => new AgentsOptionsValidator(sp.GetRequiredService<AgentPluginCatalog>(), section));
         return services;

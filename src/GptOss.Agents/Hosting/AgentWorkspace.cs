@@ -64,22 +64,18 @@ public sealed class AgentWorkspace
     {
         var options = new ToolsOptions();
         Configuration.GetSection(GptOss.Tools.ToolsOptions.SectionName).Bind(options);
-        if (options.Browser.CorpusDirectory is { Length: > 0 } corpus && !Path.IsPathRooted(corpus) && SettingsFile is not null)
-        {
-            options.Browser.CorpusDirectory = Path.Combine(Path.GetDirectoryName(SettingsFile)!, corpus);
-        }
+        if (options.Browser.CorpusDirectory is { Length: > 0 } corpus) options.Browser.CorpusDirectory = ResolvePath(corpus);
         return options;
     }
+
+    /// <summary>A path from the settings, relative to the settings file's folder (else the current folder).</summary>
+    public string ResolvePath(string path) =>
+        Path.IsPathRooted(path) || SettingsFile is null ? path : Path.Combine(Path.GetDirectoryName(SettingsFile)!, path);
 
     private static string? FindAgentsDirectory(IConfiguration configuration, string? settingsFile)
     {
         var options = new AgentsOptions();
         configuration.GetSection(AgentDefinitionLoader.SectionName).Bind(options);
-        if (string.IsNullOrWhiteSpace(options.Directory)) return null;
-        if (Path.IsPathRooted(options.Directory)) return options.Directory;
-        return new[] { Path.GetDirectoryName(settingsFile), Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
-            .OfType<string>()
-            .Select(dir => Path.Combine(dir, options.Directory))
-            .FirstOrDefault(Directory.Exists);
+        return options.ResolveDirectory(Path.GetDirectoryName(settingsFile));
     }
 }

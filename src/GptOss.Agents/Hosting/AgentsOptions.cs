@@ -7,17 +7,20 @@ namespace GptOss.Agents;
 /// </summary>
 public sealed class AgentsOptions
 {
-    /// <summary>Folder of <c>*.yaml</c> agent files; relative paths resolve against the current directory, then the app's folder. Null: no folder.</summary>
+    /// <summary>
+    /// Folder of <c>*.yaml</c> agent files. A relative path resolves against the settings file's folder (when
+    /// known), then the current folder, then the app's folder: the first that exists. Null or empty: no folder.
+    /// </summary>
     public string? Directory { get; set; } = "agents";
 
     /// <summary>The folder to read, or null when none is configured or found.</summary>
-    public string? ResolveDirectory()
+    public string? ResolveDirectory(string? settingsDirectory = null)
     {
         if (string.IsNullOrWhiteSpace(Directory)) return null;
         if (Path.IsPathRooted(Directory)) return Directory;
-        var fromCurrent = Path.GetFullPath(Directory);
-        if (System.IO.Directory.Exists(fromCurrent)) return fromCurrent;
-        var fromApp = Path.Combine(AppContext.BaseDirectory, Directory);
-        return System.IO.Directory.Exists(fromApp) ? fromApp : null;
+        return new[] { settingsDirectory, System.IO.Directory.GetCurrentDirectory(), AppContext.BaseDirectory }
+            .OfType<string>()
+            .Select(dir => Path.GetFullPath(Path.Combine(dir, Directory)))
+            .FirstOrDefault(System.IO.Directory.Exists);
     }
 }

@@ -48,11 +48,12 @@ public sealed class AgentSession : IAsyncDisposable
         _messages.Add(Message.FromRole(Role.User, userMessage));
         yield return new AgentEvent.RunStarted(Agent.Name, _generator.Model.Name, userMessage);
 
+        var stepClock = Stopwatch.StartNew(); // step 1 includes rendering the conversation
         var prompt = new List<int>(HarmonyChatPipeline.RenderPrompt(_messages));
         var totals = (Prompt: 0, Cached: 0, Generated: 0);
         for (var step = 1; step <= Agent.MaxSteps; step++)
         {
-            var stepClock = Stopwatch.StartNew();
+            if (step > 1) stepClock.Restart();
             var room = _generator.Model.ContextLength - prompt.Count;
             if (room <= 0)
             {
@@ -62,6 +63,7 @@ public sealed class AgentSession : IAsyncDisposable
             }
 
             HarmonyToolCall? call = null;
+            string? problem = null;
             GenerationCompleted? generation = null;
             var request = new HarmonyChatRequest(_messages) { Prompt = prompt, Generation = Options(room) };
             await foreach (var e in _pipeline.RunAsync(request, cancellationToken).ConfigureAwait(false))
@@ -71,7 +73,10 @@ public sealed class AgentSession : IAsyncDisposable
                     case SemanticKernel.ReasoningDelta d: yield return new AgentEvent.ReasoningDelta(step, d.Text); break;
                     case SemanticKernel.PreambleDelta d: yield return new AgentEvent.PreambleDelta(step, d.Text); break;
                     case SemanticKernel.AnswerDelta d: yield return new AgentEvent.AnswerDelta(step, d.Text); break;
-                    case SemanticKernel.OutputProblem p: yield return new AgentEvent.OutputProblem(step, p.Description); break;
+                    case SemanticKernel.OutputProblem p:
+                        problem = p.Description;
+                        yield return new AgentEvent.OutputProblem(step, p.Description);
+                        break;
                     case ToolCallRequested r: call = r.Call; break;
                     case GenerationCompleted g: generation = g; break;
                 }
@@ -110,11 +115,12 @@ public sealed class AgentSession : IAsyncDisposable
             var answer = generation.Messages.LastOrDefault(m => m.Channel is "final" or null && m.Recipient is null)?.Text;
             if (answer is null)
             {
-                yield return Completed(step, AgentRunOutcome.InvalidOutput, null, "the model stopped without a final answer");
+                yield return Completed(step, AgentRunOutcome.InvalidOutput, null,
+                    "the model stopped without a final answer" + (problem is null ? "" : $" ({problem})"));
                 yield break;
             }
-            var problem = AgentOutputValidator.Check(Agent.Output, answer);
-            yield return Completed(step, problem is null ? AgentRunOutcome.Answered : AgentRunOutcome.InvalidOutput, answer, problem);
+            var formatProblem = AgentOutputValidator.Check(Agent.Output, answer);
+            yield return Completed(step, formatProblem is null ? AgentRunOutcome.Answered : AgentRunOutcome.InvalidOutput, answer, formatProblem);
             yield break;
         }
         yield return Completed(Agent.MaxSteps, AgentRunOutcome.StepLimit, null,

@@ -2,7 +2,8 @@ using System.CommandLine;
 using GptOss.Agents;
 using GptOss.Agents.Plugins;
 using GptOss.Engine;
-using GptOss.Harmony;
+using GptOss.SemanticKernel;
+using Microsoft.Extensions.Configuration;
 using GptOss.Tools;
 
 namespace GptOss.Cli.Commands;
@@ -34,22 +35,26 @@ internal static class AgentCommands
     {
         var agent = new Option<string>("--agent") { Description = "Name of the agent to run", Required = true };
         var json = new Option<bool>("--json") { Description = "Write the transcript as JSON lines (one event per line) to stdout" };
+        var transcript = new Option<string?>("--transcript") { Description = "Also write the JSON-lines transcript to this file" };
         var task = new Argument<string>("task") { Description = "What the agent should do" };
         var command = new Command("run", "Run an agent on a task until it answers.");
         command.Arguments.Add(task);
         command.Options.Add(agent);
         command.Options.Add(json);
+        command.Options.Add(transcript);
         AddHostOptions(command);
         command.SetAction((r, ct) => Guard(r, async () =>
         {
-            var host = AgentHost.Open(r);
+            using var host = AgentHost.Open(r);
             var definition = host.Catalog.Get(r.GetValue(agent)!);
             await using var session = host.Runner.CreateSession(definition);
             var view = r.GetValue(json)
                 ? (IRunView)new JsonLinesView(r.InvocationConfiguration.Output)
                 : new TerminalView(r.InvocationConfiguration.Output, r.InvocationConfiguration.Error);
-            var completed = await Drive(session.SendAsync(r.GetValue(task)!, ct), view, ct);
-            return ExitCode(completed, r.InvocationConfiguration.Error);
+            var events = session.SendAsync(r.GetValue(task)!, ct);
+            if (r.GetValue(transcript) is not { } file) return ExitCode(await Drive(events, view, ct), r.InvocationConfiguration.Error);
+            await using var writer = new StreamWriter(file);
+            return ExitCode(await Drive(events.WriteTo(writer, ct), view, ct), r.InvocationConfiguration.Error);
         }));
         return command;
     }
@@ -62,7 +67,7 @@ internal static class AgentCommands
         AddHostOptions(command);
         command.SetAction((r, ct) => Guard(r, async () =>
         {
-            var host = AgentHost.Open(r);
+            using var host = AgentHost.Open(r);
             var definition = r.GetValue(agent) is { } name ? host.Catalog.Get(name) : DefaultChatAgent(host.Catalog);
             await using var session = host.Runner.CreateSession(definition);
             var output = r.InvocationConfiguration.Output;
@@ -153,7 +158,7 @@ internal static class AgentCommands
         _ => tool.ToString()!,
     };
 
-    /// <summary>Errors of configuration, files and arguments end the command with one clear line and exit code 1.</summary>
+    /// <summary>Errors (configuration, files, arguments, the model) end the command with one clear line and exit code 1.</summary>
     private static async Task<int> Guard(ParseResult r, Func<Task<int>> action)
     {
         try
@@ -166,9 +171,15 @@ internal static class AgentCommands
             await r.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Errors.Count} error(s) in the agent configuration; run 'gptoss agents validate'");
             return 1;
         }
-        catch (Exception e) when (e is IOException or KeyNotFoundException or FormatException or ArgumentException or InvalidOperationException or InvalidDataException)
+        catch (OperationCanceledException)
         {
-            await r.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Message}");
+            await r.InvocationConfiguration.Error.WriteLineAsync("cancelled");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            // Bad files, arguments or a model that cannot run: one clear line, never a stack trace.
+            await r.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Message.ReplaceLineEndings(" ")}");
             return 1;
         }
     }
@@ -191,28 +202,38 @@ internal static class AgentCommands
         return 2;
     }
 
-    /// <summary>The model (engine or script), the tools and the agents a run needs.</summary>
-    private sealed record AgentHost(AgentCatalog Catalog, AgentRunner Runner, string ModelName)
+    /// <summary>The model (engine or script), the tools and the agents a run needs; disposing frees the model and tools.</summary>
+    private sealed record AgentHost(AgentCatalog Catalog, AgentRunner Runner, string ModelName, ITokenGenerator Generator, ToolExecutorFactory Tools)
+        : IDisposable
     {
+        public void Dispose()
+        {
+            Tools.Dispose();
+            (Generator as IDisposable)?.Dispose();
+        }
+
         public static AgentHost Open(ParseResult r)
         {
             var workspace = Workspace(r);
             var catalog = workspace.LoadAgents(AgentPluginCatalog.Default).BuildCatalog();
+            var model = new GptOssOptions();
+            workspace.Configuration.GetSection(GptOssOptions.SectionName).Bind(model);
             ITokenGenerator generator = (r.GetValue(ModelOption), r.GetValue(ScriptOption)) switch
             {
                 ({ }, { }) => throw new ArgumentException("give either --model or --script, not both"),
                 (null, { } script) => HarmonyScriptFile.Load(script),
-                ({ } model, null) => LoadEngine(model),
-                _ => throw new ArgumentException("no model: give --model DIR (a gpt-oss checkpoint) or --script FILE"),
+                ({ } directory, null) => LoadEngine(directory, model),
+                _ when model.ModelDirectory is { Length: > 0 } configured => LoadEngine(workspace.ResolvePath(configured), model),
+                _ => throw new ArgumentException("no model: give --model DIR (a gpt-oss checkpoint), set GptOss:ModelDirectory, or give --script FILE"),
             };
             var tools = new ToolExecutorFactory(workspace.ToolsOptions());
-            return new AgentHost(catalog, new AgentRunner(generator, AgentPluginCatalog.Default, tools), generator.Model.Name);
+            return new AgentHost(catalog, new AgentRunner(generator, AgentPluginCatalog.Default, tools), generator.Model.Name, generator, tools);
         }
 
-        private static GptOssEngine LoadEngine(string directory)
+        private static GptOssEngine LoadEngine(string directory, GptOssOptions options)
         {
             if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"model folder not found: {directory}");
-            return GptOssEngine.Load(directory, new EngineOptions());
+            return GptOssEngine.Load(directory, options.ToEngineOptions() with { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)) });
         }
     }
 

@@ -73,10 +73,10 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
     public IReadOnlyList<string> PromptTexts => Prompts.Select(p => HarmonyTokenizer.Shared.Decode(p)).ToArray();
 
     /// <summary>
-    /// Streams the script's tokens. Ends after a stop token (yielded, finish reason Stop), after
-    /// <see cref="GenerationOptions.MaxNewTokens"/> (finish reason Length) or at the script's end (Stop, like
-    /// a model emitting end-of-sequence). Cancellation throws <see cref="OperationCanceledException"/>.
-    /// Calls are serialized, as on the engine.
+    /// Streams the script's tokens, as the engine does: ends after a stop token (yielded, finish reason Stop), after
+    /// <see cref="GenerationOptions.MaxNewTokens"/> (Length), at the script's end (Stop, like a model emitting
+    /// end-of-sequence), or at the first token after cancellation was requested (Cancelled). Calls are serialized;
+    /// a call cancelled while waiting for its turn throws <see cref="OperationCanceledException"/>.
     /// </summary>
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(
         IReadOnlyList<int> prompt,
@@ -95,29 +95,30 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
                 _prompts.Add(snapshot);
                 _options.Add(options);
             }
-            var cached = CommonPrefixLength(_previousPrompt, snapshot);
+            // Like the engine: at least the last prompt token is computed, for its logits.
+            var cached = Math.Min(CommonPrefixLength(_previousPrompt, snapshot), Math.Max(0, snapshot.Length - 1));
             var script = _respond(snapshot, call);
             prefill.Stop();
 
             var decode = Stopwatch.StartNew();
             var generated = new List<int>(script.Count);
-            for (var i = 0; i < script.Count && generated.Count < options.MaxNewTokens; i++)
+            for (var i = 0; i < script.Count; i++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
                 var id = script[i];
                 generated.Add(id);
-                var isStop = options.StopTokens.Contains(id);
-                var isLast = isStop || i == script.Count - 1 || generated.Count == options.MaxNewTokens;
-                FinishReason? finish = !isLast ? null
-                    : isStop || i == script.Count - 1 ? FinishReason.Stop
-                    : FinishReason.Length;
-                if (isLast) RememberCache(snapshot, generated);
+                // The engine's order: a stop token, then the token limit, then cancellation end the call.
+                FinishReason? finish =
+                    options.StopTokens.Contains(id) ? FinishReason.Stop
+                    : generated.Count >= options.MaxNewTokens ? FinishReason.Length
+                    : i == script.Count - 1 ? FinishReason.Stop
+                    : cancellationToken.IsCancellationRequested ? FinishReason.Cancelled
+                    : null;
+                if (finish is not null) RememberCache(snapshot, generated);
                 yield return new GeneratedToken(id, new GenerationStats(
                     snapshot.Length, cached, generated.Count, prefill.Elapsed, decode.Elapsed, finish));
-                if (isLast) yield break;
+                if (finish is not null) yield break;
                 await Task.Yield();
             }
-            RememberCache(snapshot, generated);
         }
         finally
         {

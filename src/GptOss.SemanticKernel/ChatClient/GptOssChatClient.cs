@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
-using GptOss.Harmony;
 using Microsoft.Extensions.AI;
-using HarmonyMessage = GptOss.Harmony.Message;
 
 namespace GptOss.SemanticKernel;
 

@@ -53,6 +53,13 @@ internal static class SemanticKernelMessages
             };
             if (item is not null) items.Add(item);
         }
+        // SK reads Content from the first text item only: a preamble and an answer in one reply become one text.
+        if (items.OfType<SK.TextContent>().Skip(1).Any())
+        {
+            var texts = items.OfType<SK.TextContent>().ToList();
+            items.Insert(items.IndexOf(texts[0]), new SK.TextContent(string.Concat(texts.Select(t => t.Text))));
+            foreach (var t in texts) items.Remove(t);
+        }
         return new ChatMessageContent(ToAuthorRole(message.Role), items, modelId) { AuthorName = message.AuthorName };
     }
 

@@ -44,6 +44,8 @@ public sealed class HarmonyChatPipeline(ITokenGenerator generator)
             foreach (var e in reader.Accept(token.Id)) yield return e;
             if (reader.StoppedBySequence) break;
         }
+        // The engine ends a cancelled call with FinishReason.Cancelled; callers see the usual exception.
+        cancellationToken.ThrowIfCancellationRequested();
 
         var truncated = !reader.StoppedBySequence && stats?.FinishReason == FinishReason.Length;
         foreach (var e in reader.Finish(truncated)) yield return e;

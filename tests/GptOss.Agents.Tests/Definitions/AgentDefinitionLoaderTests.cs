@@ -188,6 +188,7 @@ public sealed class AgentDefinitionLoaderTests : IDisposable
 
         var agent = services.GetRequiredService<AgentCatalog>().Get("helper");
         Assert.Equal("Weather.forecast", Assert.Single(agent.FunctionTools).ToString());
+        Assert.Same(agent, services.GetRequiredKeyedService<AgentDefinition>("helper"));
         Assert.Equal("unknown agent 'nope': known agents are helper",
             Assert.Throws<KeyNotFoundException>(() => services.GetRequiredService<AgentCatalog>().Get("nope")).Message);
     }

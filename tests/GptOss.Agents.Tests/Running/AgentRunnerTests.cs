@@ -2,6 +2,8 @@ using GptOss.Engine;
 using GptOss.Harmony;
 using GptOss.Testing;
 using GptOss.Tools;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using static GptOss.Agents.Tests.Running.AgentScripts;
 
 namespace GptOss.Agents.Tests.Running;
@@ -11,12 +13,15 @@ public sealed class AgentRunnerTests
     [Fact]
     public async Task Multi_step_task_routes_each_call_and_reuses_the_prompt_prefix()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(
+        string[] scripts =
+        [
             FunctionCall("I need today's date first.", "Clock_now", "{}"),
             BuiltinCall("Now compute with python.", "python", "code", "print(6 * 7)"),
             BuiltinCall("Check with javascript too.", "javascript", "code", "console.log(40 + 2)"),
             BuiltinCall("Look up prefix reuse in the corpus.", "browser.search", "code", "{\"query\": \"KV cache prefix reuse\"}"),
-            Final("Both tools say 42.", "The answer is 42."));
+            Final("Both tools say 42.", "The answer is 42."),
+        ];
+        var generator = ScriptedTokenGenerator.FromHarmony(scripts);
         var agent = Agent(Function("Clock"), Builtin("python"), Builtin("javascript"), Builtin("browser"));
 
         var events = await Collect(Runner(generator, Corpus()).RunAsync(agent, "What is 6 times 7?"));
@@ -45,7 +50,7 @@ public sealed class AgentRunnerTests
         Assert.Equal(0, steps[0].CachedPromptTokens);
         for (var i = 1; i < steps.Count; i++)
         {
-            var previous = prompts[i - 1].Concat(Generated(prompts, i - 1)).ToList();
+            var previous = prompts[i - 1].Concat(HarmonyTokenizer.Shared.Encode(scripts[i - 1], allowSpecial: true)).ToList();
             Assert.Equal(previous, prompts[i].Take(previous.Count));
             Assert.Equal(previous.Count - 1, steps[i].CachedPromptTokens);
             Assert.Equal(prompts[i].Count, steps[i].PromptTokens);
@@ -58,14 +63,6 @@ public sealed class AgentRunnerTests
 
     private static ToolsOptions Corpus() =>
         new() { Browser = new BrowserOptions { CorpusDirectory = Path.Combine(TestPaths.RepoRoot, "agents", "corpus") } };
-
-    // The tokens sampled at call i are what prompt i+1 adds right after prompt i.
-    private static IEnumerable<int> Generated(IReadOnlyList<IReadOnlyList<int>> prompts, int call)
-    {
-        var next = prompts[call + 1];
-        var end = next.Skip(prompts[call].Count).ToList().IndexOf(HarmonyTokens.Call);
-        return next.Skip(prompts[call].Count).Take(end + 1);
-    }
 
     [Fact]
     public async Task Prompt_carries_instructions_effort_and_only_the_agents_tools()
@@ -81,6 +78,7 @@ public sealed class AgentRunnerTests
         Assert.DoesNotContain("## javascript", prompt);
         Assert.Contains("<|start|>developer<|message|># Instructions\n\nUse the tools to answer.", prompt);
         Assert.Contains("type Calculator_evaluate = ", prompt);
+        Assert.Contains("Calls to these tools must go to the commentary channel: 'functions'.", prompt);
         Assert.DoesNotContain("Clock_now", prompt);
         Assert.EndsWith("<|start|>user<|message|>Say hi<|end|><|start|>assistant", prompt);
     }
@@ -224,5 +222,61 @@ public sealed class AgentRunnerTests
         // Lines read back into the same events (durations at the transcript's millisecond precision).
         Assert.Equal(lines, lines.Select(AgentTranscript.FromJsonLine).Select(AgentTranscript.ToJsonLine));
         Assert.Equal(events.Select(e => e.GetType()), lines.Select(l => AgentTranscript.FromJsonLine(l).GetType()));
+    }
+
+    [Fact]
+    public async Task Malformed_model_output_is_reported_and_ends_the_run_cleanly()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            "<|channel|>analysis<|message|>Call it.<|end|><|start|>assistant<|channel|>commentary to=functions.Clock_now extra words json<|message|>{}<|call|>");
+        var events = await Collect(Runner(generator).RunAsync(Agent(Function("Clock")), "time"));
+
+        var problem = Assert.Single(events.OfType<AgentEvent.OutputProblem>());
+        Assert.Contains("unexpected tokens remaining in message header", problem.Description);
+        Assert.Empty(events.OfType<AgentEvent.ToolCall>());
+        var end = Assert.IsType<AgentEvent.RunCompleted>(events[^1]);
+        Assert.Equal(AgentRunOutcome.InvalidOutput, end.Outcome);
+        Assert.StartsWith("the model stopped without a final answer (", end.Error);
+    }
+
+    [Fact]
+    public async Task Builtin_tool_called_as_a_function_is_rerouted_like_the_reference_does()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            FunctionCall("Run python.", "python", "print(2 ** 10)"),
+            Final("Got it.", "1024"));
+        var events = await Collect(Runner(generator).RunAsync(Agent(Builtin("python")), "2^10"));
+
+        Assert.Equal("1024", Assert.Single(events.OfType<AgentEvent.ToolResult>()).Content.Trim());
+    }
+
+    [Fact]
+    public async Task Registered_runner_uses_the_services_generator_tools_and_plugins()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Agents:Directory"] = "",
+            ["Agents:Definitions:timer:Instructions"] = "Tell the time.",
+            ["Agents:Definitions:timer:Tools:0"] = "Clock.now",
+        }).Build();
+        var generator = ScriptedTokenGenerator.FromHarmony(FunctionCall("Time?", "Clock_now", "{}"), Final("Read it.", "It is late."));
+        using var services = new ServiceCollection()
+            .AddSingleton<ITokenGenerator>(generator)
+            .AddSingleton<TimeProvider>(new FixedTime(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)))
+            .AddGptOssTools()
+            .AddGptOssAgents(configuration)
+            .BuildServiceProvider();
+        var runner = services.GetRequiredService<AgentRunner>();
+        var catalog = services.GetRequiredService<AgentCatalog>();
+
+        var events = await Collect(runner.RunAsync(catalog.Get("timer"), "time?"));
+
+        Assert.Equal("It is late.", Assert.IsType<AgentEvent.RunCompleted>(events[^1]).Answer);
+        Assert.Contains("Current date: 2026-01-02", generator.PromptTexts[0]);
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }

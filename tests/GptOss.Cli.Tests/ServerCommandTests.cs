@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GptOss.Cli.Commands;
+
+namespace GptOss.Cli.Tests;
+
+/// <summary>`gptoss serve` as a command: options, errors, and serving a script file.</summary>
+public sealed class ServerCommandTests
+{
+    [Fact]
+    public async Task A_missing_script_file_is_a_clear_error_with_exit_code_2()
+    {
+        var stderr = new StringWriter();
+        var path = Path.Combine(Path.GetTempPath(), $"no-such-script-{Guid.NewGuid():N}.json");
+
+        var code = await ServeCommand.Create().Parse(["--script", path]).InvokeAsync(new InvocationConfiguration { Error = stderr });
+
+        Assert.Equal(2, code);
+        Assert.StartsWith("gptoss serve: ", stderr.ToString());
+        Assert.Contains(path, stderr.ToString());
+    }
+
+    [Fact]
+    public async Task A_script_that_is_not_a_json_array_of_strings_names_the_file_and_line()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, "[\n\"ok\",\n42\n]");
+        var stderr = new StringWriter();
+        try
+        {
+            var code = await ServeCommand.Create().Parse(["--script", path]).InvokeAsync(new InvocationConfiguration { Error = stderr });
+
+            Assert.Equal(2, code);
+            Assert.Contains($"{path}: not a JSON array of completions (line 3", stderr.ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_with_a_script_answers_openai_requests_on_the_given_url_until_cancelled()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new[] { ServerScripts.WeatherAnswer }));
+        var port = FreePort();
+        using var cts = new CancellationTokenSource();
+        var stderr = new StringWriter();
+        try
+        {
+            var serving = ServeCommand.Create().Parse(["--urls", $"http://127.0.0.1:{port}", "--script", path])
+                .InvokeAsync(new InvocationConfiguration { Error = stderr }, cts.Token);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            await WaitUntilListening(http, serving);
+
+            using var response = await http.PostAsync("v1/chat/completions", new StringContent(
+                """{"messages":[{"role":"user","content":"Weather?"}]}""", Encoding.UTF8, "application/json"));
+            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            cts.Cancel();
+
+            Assert.Equal("It is 18°C in Paris.", (string?)body["choices"]![0]!["message"]!["content"]);
+            Assert.Equal(0, await serving);
+            Assert.Contains($"http://127.0.0.1:{port}", stderr.ToString());
+        }
+        finally
+        {
+            cts.Cancel();
+            File.Delete(path);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task WaitUntilListening(HttpClient http, Task<int> serving)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            Assert.False(serving.IsCompleted, "the server exited before listening");
+            try
+            {
+                (await http.GetAsync("v1/models")).EnsureSuccessStatusCode();
+                return;
+            }
+            catch (HttpRequestException) when (attempt < 200)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}

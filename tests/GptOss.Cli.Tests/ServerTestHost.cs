@@ -1,0 +1,54 @@
+using GptOss.Cli.Server;
+using GptOss.Engine;
+using GptOss.SemanticKernel;
+using Microsoft.AspNetCore.Builder;
+
+namespace GptOss.Cli.Tests;
+
+/// <summary>`gptoss serve` in-process on a free 127.0.0.1 port, answering from harmony scripts.</summary>
+internal sealed class ServerTestHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ServerTestHost(WebApplication app, ScriptedTokenGenerator generator)
+    {
+        _app = app;
+        Generator = generator;
+        BaseAddress = new Uri(app.Urls.Single().TrimEnd('/') + "/");
+    }
+
+    public ScriptedTokenGenerator Generator { get; }
+
+    public Uri BaseAddress { get; }
+
+    public Uri V1 => new(BaseAddress, "v1");
+
+    public static async Task<ServerTestHost> StartAsync(params string[] scripts)
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(scripts);
+        var client = new GptOssChatClient(new HarmonyChatPipeline(generator), new GptOssOptions { ModelId = "gpt-oss-test", IncludeCurrentDate = false });
+        var app = OpenAiServer.Create(["http://127.0.0.1:0"], client, "gpt-oss-test");
+        await app.StartAsync();
+        return new ServerTestHost(app, generator);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+/// <summary>gpt-oss style completions for the server tests.</summary>
+internal static class ServerScripts
+{
+    public const string WeatherCall =
+        "<|channel|>analysis<|message|>Need the weather; call get_weather.<|end|>" +
+        "<|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\": \"Paris\"}<|call|>";
+
+    public const string WeatherAnswer =
+        "<|channel|>analysis<|message|>18 degrees, answer.<|end|>" +
+        "<|start|>assistant<|channel|>final<|message|>It is 18°C in Paris.<|return|>";
+
+    public const string WeatherSchema = """{"type":"object","properties":{"city":{"type":"string","description":"City name"}},"required":["city"]}""";
+}
