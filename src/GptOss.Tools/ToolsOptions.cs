@@ -45,6 +45,11 @@ public sealed class JavaScriptOptions
     /// <summary>Longest code accepted: Jint's parser cannot be interrupted, and some long inputs parse slowly.</summary>
     public int MaxCodeChars { get; set; } = 100_000;
     public uint MaxArraySize { get; set; } = 10_000_000;
+    /// <summary>
+    /// Bytes one conversation's interpreter may allocate over all its calls before it is restarted (its state is
+    /// lost). The memory limit holds per call; this bounds what a session can keep alive across calls.
+    /// </summary>
+    public long MaxSessionAllocatedBytes { get; set; } = 4L << 30;
 }
 
 public sealed class PythonOptions

@@ -88,6 +88,16 @@ public sealed partial class BrowserToolTests : IClassFixture<CorpusFolder>, IAsy
     }
 
     [Fact]
+    public async Task View_source_shows_the_raw_document()
+    {
+        var page = await Browse("open", """{"id": "jint.html", "view_source": true}""");
+        Assert.StartsWith("[0] Jint interpreter (view-source:jint.html)", page);
+        Assert.Contains("<script>alert('no')</script>", page);
+        var prefixed = await Browse("open", """{"id": "view-source:jint.html"}""");
+        Assert.Contains("<script>alert('no')</script>", prefixed);
+    }
+
+    [Fact]
     public async Task Long_pages_are_shown_a_window_at_a_time()
     {
         var page = await Browse("open", """{"id": "filler03.txt"}""");

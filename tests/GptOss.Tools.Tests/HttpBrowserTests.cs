@@ -70,6 +70,13 @@ public sealed class HttpBrowserTests : IClassFixture<StubWebServer>, IAsyncLifet
     }
 
     [Fact]
+    public async Task Absurdly_nested_html_is_shown_as_text_instead_of_stalling_the_parser()
+    {
+        var page = await Open(_server.BaseUrl + "deep");
+        Assert.Contains("L0: deep text", page);
+    }
+
+    [Fact]
     public async Task Hosts_off_the_allow_list_are_refused_before_any_request()
     {
         Assert.Contains("`example.com` is not on the browser's allow-list", await Open("http://example.com/"));

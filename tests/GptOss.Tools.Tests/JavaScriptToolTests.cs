@@ -108,6 +108,23 @@ public sealed class JavaScriptToolTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task State_kept_across_calls_is_bounded_by_a_session_allocation_budget()
+    {
+        using var factory = new ToolExecutorFactory(Calls.FastOptions(o =>
+        {
+            o.Python.Enabled = false;
+            o.Browser.Enabled = false;
+            o.JavaScript.MaxSessionAllocatedBytes = 64L << 20;
+        }));
+        await using var executor = factory.Create();
+        var text = "";
+        for (var call = 0; call < 20 && !text.Contains("restarted"); call++)
+            text = await executor.RunAsync("javascript", "var keep = keep || []; keep.push(new Array(1000000).fill(Math.random())); keep.length");
+        Assert.Contains("was restarted; its state was lost", text);
+        Assert.Equal("\"undefined\"", await executor.RunAsync("javascript", "typeof keep"));
+    }
+
+    [Fact]
     public async Task Huge_output_is_cut_to_the_limit()
     {
         var text = await _executor.RunAsync("javascript", "for (let i = 0; i < 100000; i++) console.log('line ' + i);");

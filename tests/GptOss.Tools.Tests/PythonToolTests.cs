@@ -47,7 +47,9 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
         {
             var ns = Assert.Single(_executor.Namespaces);
             Assert.Equal("python", ns.Name);
+            Assert.StartsWith(BuiltinTools.Python.Description!.Split("\n\n")[0] + "\n\n", ns.Description);
             Assert.Contains("stateful", ns.Description);
+            Assert.Contains("Internet access for this session is disabled.", ns.Description);
             Assert.Contains("/mnt/data", ns.Description);
             Assert.Contains("3.0 seconds", ns.Description);
         }
@@ -88,6 +90,18 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
         var marker = Path.Combine(AppContext.BaseDirectory, $"outside-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(marker, "untouched");
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        try
+        {
+            await WritesStayInside(marker, home);
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+    }
+
+    private async Task WritesStayInside(string marker, string home)
+    {
         var text = await Python($$"""
             import os
             open('/mnt/data/ok.txt', 'w').write('inside')
@@ -108,7 +122,6 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
         Assert.DoesNotContain("WROTE", text);
         Assert.DoesNotContain("READ", text);
         Assert.Equal("untouched", await File.ReadAllTextAsync(marker));
-        File.Delete(marker);
         Assert.False(File.Exists("/usr/evil.txt") || File.Exists("/evil.txt") || File.Exists(Path.Combine(home, "evil.txt")));
     }
 

@@ -68,6 +68,9 @@ public sealed class StubWebServer : IDisposable
                     response.ContentLength64 = 50L << 20;
                     await response.OutputStream.WriteAsync(new byte[1024]);
                     break;
+                case "/deep":
+                    await WriteAsync(response, "text/html", "<html><body>" + string.Concat(Enumerable.Repeat("<div>", 150_000)) + "deep text" + "</body></html>");
+                    break;
                 case "/image.png":
                     response.ContentType = "image/png";
                     await response.OutputStream.WriteAsync(new byte[] { 0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 1 });

@@ -25,7 +25,7 @@ public sealed class ToolExecutorTests
 
     private static ToolsOptions Options() => Calls.FastOptions(o =>
     {
-        o.TimeLimit = TimeSpan.FromMilliseconds(300);
+        o.TimeLimit = TimeSpan.FromSeconds(1);
         o.Resilience.MinimumThroughput = 3;
         o.Resilience.FailureRatio = 0.5;
         o.Resilience.BreakDuration = TimeSpan.FromMinutes(5);
@@ -102,6 +102,20 @@ public sealed class ToolExecutorTests
         });
         await using var executor = new ToolExecutor([tool], Options());
         Assert.Contains("timed out", await executor.RunAsync("scripted", ""));
+    }
+
+    [Fact]
+    public async Task A_tool_ignoring_its_token_in_synchronous_work_still_times_out()
+    {
+        using var release = new ManualResetEventSlim();
+        var tool = new ScriptedTool((_, _) =>
+        {
+            release.Wait(TimeSpan.FromSeconds(30)); // blocks before any await, deaf to cancellation
+            return Task.FromResult<IReadOnlyList<Message>>([]);
+        });
+        await using var executor = new ToolExecutor([tool], Options());
+        Assert.Contains("timed out", await executor.RunAsync("scripted", ""));
+        release.Set();
     }
 
     [Fact]

@@ -38,9 +38,11 @@ public sealed class HarmonyTokenizer
     private HarmonyTokenizer()
     {
         byte[] vocabulary = ReadO200kBaseVocabulary();
+        // ML.NET's BPE tables take most of the load time: build them while this class reads its decode table.
+        var ordinary = Task.Run(() => TiktokenTokenizer.Create(new MemoryStream(vocabulary), new O200kPreTokenizer(), normalizer: null, specialTokens: null));
         _tokenBytes = new byte[HarmonyTokens.LastSpecial + 1][];
         ParseRanks(vocabulary, _tokenBytes);
-        _ordinary = TiktokenTokenizer.Create(new MemoryStream(vocabulary), new O200kPreTokenizer(), normalizer: null, specialTokens: null);
+        _ordinary = ordinary.GetAwaiter().GetResult();
 
         _specialNames = new string[HarmonyTokens.LastSpecial + 1 - HarmonyTokens.FirstSpecial];
         var ids = new Dictionary<string, int>(_specialNames.Length, StringComparer.Ordinal);

@@ -12,7 +12,6 @@ namespace GptOss.Tools.Browser;
 /// </summary>
 internal sealed class BrowserTool(IReadOnlyList<IBrowserBackend> backends, ToolsOptions options) : IHarmonyTool
 {
-    private const string ViewSourcePrefix = "view-source:";
     private readonly List<BrowserPage> _stack = [];
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -84,6 +83,11 @@ internal sealed class BrowserTool(IReadOnlyList<IBrowserBackend> backends, Tools
             }
         }
 
+        if (url.StartsWith(PageText.ViewSourcePrefix, StringComparison.Ordinal))
+        {
+            url = url[PageText.ViewSourcePrefix.Length..];
+            viewSource = true;
+        }
         var backend = backends.FirstOrDefault(b => b.CanOpen(url))
             ?? throw new ToolUsageException($"Cannot open `{Truncate(url)}`: no source here serves it (sources: {string.Join(", ", backends.Select(b => b.Source))}).");
         var page = await backend.OpenAsync(url, viewSource, cancellationToken).ConfigureAwait(false);

@@ -9,7 +9,7 @@ namespace GptOss.Tools.Browser;
 /// <c>#</c> lines, list items as <c>*</c> lines, links as <c>【id†text】</c>. The tree is walked without
 /// recursion, so hostile nesting cannot overflow the stack.
 /// </summary>
-internal static class HtmlPageConverter
+internal static partial class HtmlPageConverter
 {
     private static readonly HashSet<string> Skipped = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -22,8 +22,12 @@ internal static class HtmlPageConverter
         "blockquote", "pre", "figure", "figcaption", "hr", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "body", "details", "summary",
     };
 
+    /// <summary>Deeper nesting than this is shown as plain text (browsers cap their DOM depth at a few hundred too).</summary>
+    private const int MaxNesting = 256;
+
     public static BrowserPage Convert(string html, string url, string fallbackTitle, Func<string, string?> resolveLink)
     {
+        if (HtmlNesting.Exceeds(html, MaxNesting)) return AsPlainText(html, url, fallbackTitle);
         var document = new HtmlParser().ParseDocument(html);
         var links = new PageLinks(url, resolveLink);
         var text = new StringBuilder();
@@ -72,6 +76,15 @@ internal static class HtmlPageConverter
             : fallbackTitle;
         return new BrowserPage(url, Collapse(title).Trim(), PageText.Tidy(text.ToString()).Replace("\n ", "\n"), links.Links);
     }
+
+    private static BrowserPage AsPlainText(string html, string url, string title)
+    {
+        var text = System.Net.WebUtility.HtmlDecode(Tags().Replace(html, " "));
+        return new BrowserPage(url, title, PageText.Tidy(PageText.EscapeBrackets(Collapse(text).Trim())), new Dictionary<int, string>());
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("<[^>]*>")]
+    private static partial System.Text.RegularExpressions.Regex Tags();
 
     private static string Collapse(string text)
     {

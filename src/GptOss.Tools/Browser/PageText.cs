@@ -8,6 +8,9 @@ internal static partial class PageText
 {
     public const int LineWidth = 80;
 
+    /// <summary>Marks the URL of a page shown as its raw source.</summary>
+    public const string ViewSourcePrefix = "view-source:";
+
     /// <summary>Splits into lines and wraps each at <see cref="LineWidth"/> columns (at spaces where possible), keeping empty lines.</summary>
     public static List<string> WrapLines(string text)
     {

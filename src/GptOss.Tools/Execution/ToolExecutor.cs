@@ -73,7 +73,9 @@ public sealed class ToolExecutor : IAsyncDisposable
         try
         {
             var results = await entry.Pipeline.ExecuteAsync(
-                static async (state, token) => await state.Tool.ProcessAsync(state.Call, token).ConfigureAwait(false),
+                // On the pool and awaited with the pipeline's token: a tool stuck in synchronous work (a parser)
+                // cannot hold the conversation past the timeout, whatever it does with the token.
+                static async (state, token) => await Task.Run(() => state.Tool.ProcessAsync(state.Call, token), token).WaitAsync(token).ConfigureAwait(false),
                 (entry.Tool, Call: routed),
                 cancellationToken).ConfigureAwait(false);
             return results.Count == 0

@@ -12,11 +12,8 @@ internal sealed class CorpusBackend(Lazy<CorpusIndex> index, long maxDocumentByt
     public bool CanSearch => true;
 
     /// <summary>Any path is a corpus path (<c>/a.md</c> parses as a file URI on Unix); a URL with a scheme is not.</summary>
-    public bool CanOpen(string url)
-    {
-        var path = StripViewSource(url);
-        return !Uri.TryCreate(path, UriKind.Absolute, out var uri) || uri.IsFile && !path.Contains(':', StringComparison.Ordinal);
-    }
+    public bool CanOpen(string url) =>
+        !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.IsFile && !url.Contains(':', StringComparison.Ordinal);
 
     public Task<BrowserPage> SearchAsync(string query, int topn, CancellationToken cancellationToken)
     {
@@ -41,7 +38,7 @@ internal sealed class CorpusBackend(Lazy<CorpusIndex> index, long maxDocumentByt
 
     public Task<BrowserPage> OpenAsync(string url, bool viewSource, CancellationToken cancellationToken)
     {
-        var path = StripViewSource(url).Trim();
+        var path = url.Trim();
         var root = index.Value.Root;
         if (CorpusPaths.Inside(root, path) is not { } full)
             throw new ToolUsageException($"`{path}` is outside the corpus; open a document by the path a search result shows.");
@@ -49,7 +46,7 @@ internal sealed class CorpusBackend(Lazy<CorpusIndex> index, long maxDocumentByt
         var document = index.Value.Find(relative) ?? throw new ToolUsageException($"No document `{relative}` in the corpus.");
         if (!viewSource) return Task.FromResult(document.Page);
         var source = CorpusPaths.ReadInside(root, full, maxDocumentBytes) ?? throw new ToolUsageException($"The source of `{relative}` cannot be read.");
-        return Task.FromResult(new BrowserPage("view-source:" + relative, document.Page.Title, PageText.EscapeBrackets(source), new Dictionary<int, string>()));
+        return Task.FromResult(new BrowserPage(PageText.ViewSourcePrefix + relative, document.Page.Title, PageText.EscapeBrackets(source), new Dictionary<int, string>()));
     }
 
     /// <summary>The (wrapped) line that holds the most query terms, and its text as a snippet.</summary>
@@ -66,5 +63,4 @@ internal sealed class CorpusBackend(Lazy<CorpusIndex> index, long maxDocumentByt
         return (best, PageText.Snippet(around, SnippetChars));
     }
 
-    private static string StripViewSource(string url) => url.StartsWith("view-source:", StringComparison.Ordinal) ? url["view-source:".Length..] : url;
 }

@@ -18,14 +18,14 @@ internal sealed class HttpBackend(HttpClient client, HttpBrowserOptions options)
     public bool CanSearch => false;
 
     public bool CanOpen(string url) =>
-        Uri.TryCreate(StripViewSource(url), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 
     public Task<BrowserPage> SearchAsync(string query, int topn, CancellationToken cancellationToken) =>
         throw new ToolUsageException("The web source cannot search; open a URL instead.");
 
     public async Task<BrowserPage> OpenAsync(string url, bool viewSource, CancellationToken cancellationToken)
     {
-        var uri = new Uri(StripViewSource(url));
+        var uri = new Uri(url);
         for (var hop = 0; ; hop++)
         {
             if (!IsAllowed(uri)) throw new ToolUsageException($"`{uri.Host}` is not on the browser's allow-list of hosts.");
@@ -45,7 +45,7 @@ internal sealed class HttpBackend(HttpClient client, HttpBrowserOptions options)
             var body = await ReadTextAsync(response, uri, cancellationToken).ConfigureAwait(false);
             var final = uri.AbsoluteUri;
             if (viewSource)
-                return new BrowserPage("view-source:" + final, final, PageText.EscapeBrackets(body), new Dictionary<int, string>());
+                return new BrowserPage(PageText.ViewSourcePrefix + final, final, PageText.EscapeBrackets(body), new Dictionary<int, string>());
             if (response.Content.Headers.ContentType?.MediaType is "text/html" or "application/xhtml+xml")
                 return HtmlPageConverter.Convert(body, final, uri.Host, href => Resolve(uri, href));
             return new BrowserPage(final, uri.Host, PageText.Tidy(PageText.EscapeBrackets(body)), new Dictionary<int, string>());
@@ -131,7 +131,6 @@ internal sealed class HttpBackend(HttpClient client, HttpBrowserOptions options)
     private static string? Resolve(Uri page, string href) =>
         Uri.TryCreate(page, href.Trim(), out var target) && target.Scheme is "http" or "https" ? target.AbsoluteUri : null;
 
-    private static string StripViewSource(string url) => url.StartsWith("view-source:", StringComparison.Ordinal) ? url["view-source:".Length..] : url;
 
     /// <summary>The client the factory shares: no automatic redirects (each hop is checked), decompression on, the time limit.</summary>
     public static HttpClient CreateClient(TimeSpan timeLimit) => new(new SocketsHttpHandler
