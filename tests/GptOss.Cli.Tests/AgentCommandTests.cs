@@ -143,6 +143,20 @@ public sealed class AgentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_on_a_model_that_cannot_take_harmony_tokens_fails_with_one_line()
+    {
+        // The tiny random checkpoint has a 1000-token vocabulary: the real engine rejects harmony's special tokens.
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "task", "--model", TestPaths.TinyFixture("hf-a")));
+
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("run_completed", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("error: ", lines[^1]);
+        Assert.Contains("200006", lines[^1]);
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal) || l.StartsWith("Actual value", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Agents_validate_reports_each_error_with_file_and_line()
     {
         var bad = Path.Combine(_dir, "agents", "broken.yaml");

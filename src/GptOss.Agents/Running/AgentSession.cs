@@ -48,11 +48,12 @@ public sealed class AgentSession : IAsyncDisposable
         _messages.Add(Message.FromRole(Role.User, userMessage));
         yield return new AgentEvent.RunStarted(Agent.Name, _generator.Model.Name, userMessage);
 
+        var stepClock = Stopwatch.StartNew(); // step 1 includes rendering the conversation
         var prompt = new List<int>(HarmonyChatPipeline.RenderPrompt(_messages));
         var totals = (Prompt: 0, Cached: 0, Generated: 0);
         for (var step = 1; step <= Agent.MaxSteps; step++)
         {
-            var stepClock = Stopwatch.StartNew();
+            if (step > 1) stepClock.Restart();
             var room = _generator.Model.ContextLength - prompt.Count;
             if (room <= 0)
             {

@@ -158,7 +158,7 @@ internal static class AgentCommands
         _ => tool.ToString()!,
     };
 
-    /// <summary>Errors of configuration, files and arguments end the command with one clear line and exit code 1.</summary>
+    /// <summary>Errors (configuration, files, arguments, the model) end the command with one clear line and exit code 1.</summary>
     private static async Task<int> Guard(ParseResult r, Func<Task<int>> action)
     {
         try
@@ -171,9 +171,15 @@ internal static class AgentCommands
             await r.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Errors.Count} error(s) in the agent configuration; run 'gptoss agents validate'");
             return 1;
         }
-        catch (Exception e) when (e is IOException or KeyNotFoundException or FormatException or ArgumentException or InvalidOperationException or InvalidDataException)
+        catch (OperationCanceledException)
         {
-            await r.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Message}");
+            await r.InvocationConfiguration.Error.WriteLineAsync("cancelled");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            // Bad files, arguments or a model that cannot run: one clear line, never a stack trace.
+            await r.InvocationConfiguration.Error.WriteLineAsync($"error: {e.Message.ReplaceLineEndings(" ")}");
             return 1;
         }
     }

@@ -13,12 +13,15 @@ public sealed class AgentRunnerTests
     [Fact]
     public async Task Multi_step_task_routes_each_call_and_reuses_the_prompt_prefix()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(
+        string[] scripts =
+        [
             FunctionCall("I need today's date first.", "Clock_now", "{}"),
             BuiltinCall("Now compute with python.", "python", "code", "print(6 * 7)"),
             BuiltinCall("Check with javascript too.", "javascript", "code", "console.log(40 + 2)"),
             BuiltinCall("Look up prefix reuse in the corpus.", "browser.search", "code", "{\"query\": \"KV cache prefix reuse\"}"),
-            Final("Both tools say 42.", "The answer is 42."));
+            Final("Both tools say 42.", "The answer is 42."),
+        ];
+        var generator = ScriptedTokenGenerator.FromHarmony(scripts);
         var agent = Agent(Function("Clock"), Builtin("python"), Builtin("javascript"), Builtin("browser"));
 
         var events = await Collect(Runner(generator, Corpus()).RunAsync(agent, "What is 6 times 7?"));
@@ -47,7 +50,7 @@ public sealed class AgentRunnerTests
         Assert.Equal(0, steps[0].CachedPromptTokens);
         for (var i = 1; i < steps.Count; i++)
         {
-            var previous = prompts[i - 1].Concat(Generated(prompts, i - 1)).ToList();
+            var previous = prompts[i - 1].Concat(HarmonyTokenizer.Shared.Encode(scripts[i - 1], allowSpecial: true)).ToList();
             Assert.Equal(previous, prompts[i].Take(previous.Count));
             Assert.Equal(previous.Count - 1, steps[i].CachedPromptTokens);
             Assert.Equal(prompts[i].Count, steps[i].PromptTokens);
@@ -60,14 +63,6 @@ public sealed class AgentRunnerTests
 
     private static ToolsOptions Corpus() =>
         new() { Browser = new BrowserOptions { CorpusDirectory = Path.Combine(TestPaths.RepoRoot, "agents", "corpus") } };
-
-    // The tokens sampled at call i are what prompt i+1 adds right after prompt i.
-    private static IEnumerable<int> Generated(IReadOnlyList<IReadOnlyList<int>> prompts, int call)
-    {
-        var next = prompts[call + 1];
-        var end = next.Skip(prompts[call].Count).ToList().IndexOf(HarmonyTokens.Call);
-        return next.Skip(prompts[call].Count).Take(end + 1);
-    }
 
     [Fact]
     public async Task Prompt_carries_instructions_effort_and_only_the_agents_tools()
