@@ -96,6 +96,9 @@ public sealed class ServerHttpTests
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"reasoning_effort\": \"max\"}", "reasoning_effort")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"a b\"}}]}", "tools[0].function.name")]
     [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"tool_choice\": \"required\"}", "tool_choice")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"n\": 1.5}", "n")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"seed\": 1e40}", "seed")]
+    [InlineData("{\"messages\": [{\"role\": \"assistant\", \"tool_calls\": [{\"function\": {\"name\": \"f\"}}]}]}", "messages[0].tool_calls[0].id")]
     public async Task Bad_requests_get_400_with_an_openai_error_body(string json, string? param)
     {
         await using var server = await ServerTestHost.StartAsync();

@@ -21,7 +21,7 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
         {
             throw new OpenAiRequestException("'messages' must be a non-empty array.", "messages");
         }
-        if (Optional(body, "n") is { } n && (n.ValueKind != JsonValueKind.Number || n.GetInt32() != 1))
+        if (Optional(body, "n") is { } n && !(n.ValueKind == JsonValueKind.Number && n.TryGetInt32(out var count) && count == 1))
         {
             throw new OpenAiRequestException("Only n = 1 is supported.", "n");
         }

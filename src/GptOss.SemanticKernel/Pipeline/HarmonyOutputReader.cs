@@ -112,7 +112,7 @@ internal sealed class HarmonyOutputReader(IReadOnlyList<string> stopSequences)
 
     private void AddDelta(List<HarmonyChatEvent> events, string? channel, string? recipient, string text)
     {
-        if (recipient is { Length: > 0 } && recipient != "all") return; // tool arguments arrive with the finished call
+        if (recipient is { Length: > 0 } && recipient != "all" && recipient != "assistant") return; // tool arguments arrive with the finished call
         switch (channel)
         {
             case "analysis":
