@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -31,7 +33,7 @@ internal static class ModelCommands
         var model = ModelOption();
         var command = new Command("inspect", "Print a checkpoint's config, layout, tensors and memory estimate as JSON.");
         command.Options.Add(model);
-        command.SetAction((ParseResult r) => Run(() =>
+        command.SetAction((ParseResult r) => Run(r, () =>
         {
             using var checkpoint = Checkpoint.Open(r.GetValue(model)!);
             var c = checkpoint.Config;
@@ -55,7 +57,7 @@ internal static class ModelCommands
                     float32_dense_copies_bytes = entries.Where(e => e.DType == "BF16").Sum(e => e.ByteLength) * 2,
                 },
             };
-            Console.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+            r.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
             return Task.FromResult(0);
         }));
         return command;
@@ -69,13 +71,13 @@ internal static class ModelCommands
         var threads = ThreadsOption();
         var command = new Command("logits", "Print the top five logits of every position and all logits of the last one, as JSON.");
         foreach (var o in new Option[] { model, tokens, dtype, threads }) command.Options.Add(o);
-        command.SetAction((ParseResult r, CancellationToken ct) => Run(async () =>
+        command.SetAction((ParseResult r, CancellationToken ct) => Run(r, async () =>
         {
             var ids = ParseTokens(r.GetValue(tokens)!);
             using var engine = GptOssEngine.Load(r.GetValue(model)!, Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count));
             var logits = await engine.ComputeLogitsAsync(ids, ct);
-            using var stdout = Console.OpenStandardOutput();
-            using (var json = new Utf8JsonWriter(stdout))
+            var buffer = new ArrayBufferWriter<byte>();
+            using (var json = new Utf8JsonWriter(buffer))
             {
                 json.WriteStartObject();
                 json.WriteStartArray("tokens");
@@ -100,7 +102,7 @@ internal static class ModelCommands
                 json.WriteEndArray();
                 json.WriteEndObject();
             }
-            stdout.Write("\n"u8);
+            r.InvocationConfiguration.Output.Write(Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n");
             return 0;
         }));
         return command;
@@ -120,7 +122,7 @@ internal static class ModelCommands
         var withStats = new Option<bool>("--stats") { Description = "Add a \"stats\" object: load, prefill and decode seconds, finish reason" };
         var command = new Command("generate", "Generate tokens after a prompt; prints {\"tokens\":[...],\"text\":\"...\"}.");
         foreach (var o in new Option[] { model, tokens, prompt, maxNew, temperature, topP, seed, dtype, threads, withStats }) command.Options.Add(o);
-        command.SetAction((ParseResult r, CancellationToken ct) => Run(async () =>
+        command.SetAction((ParseResult r, CancellationToken ct) => Run(r, async () =>
         {
             var tokenText = r.GetValue(tokens);
             var promptText = r.GetValue(prompt);
@@ -158,7 +160,7 @@ internal static class ModelCommands
                     ["generated_tokens"] = stats.GeneratedTokens,
                     ["finish_reason"] = stats.FinishReason?.ToString(),
                 };
-            Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+            r.InvocationConfiguration.Output.WriteLine(result.ToJsonString(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
             return 0;
         }));
         return command;
@@ -174,7 +176,7 @@ internal static class ModelCommands
         var layout = new Option<string>("--layout") { Description = "hf (default) or original", DefaultValueFactory = _ => "hf" };
         var command = new Command("make-random", "Write a random-weight checkpoint in the exact published layout.");
         foreach (var o in new Option[] { output, preset, layers, vocab, seed, layout }) command.Options.Add(o);
-        command.SetAction((ParseResult r) => Run(() =>
+        command.SetAction((ParseResult r) => Run(r, () =>
         {
             var clock = Stopwatch.StartNew();
             var options = new RandomCheckpointOptions
@@ -191,7 +193,7 @@ internal static class ModelCommands
                 },
             };
             var files = RandomCheckpoint.Write(r.GetValue(output)!, options);
-            Console.WriteLine(JsonSerializer.Serialize(new
+            r.InvocationConfiguration.Output.WriteLine(JsonSerializer.Serialize(new
             {
                 files = files.Select(Path.GetFileName),
                 bytes = files.Sum(f => new FileInfo(f).Length),
@@ -228,7 +230,7 @@ internal static class ModelCommands
         Enumerable.Range(0, row.Length).OrderByDescending(i => row[i]).ThenBy(i => i).Take(5);
 
     /// <summary>Runs a command body; bad input becomes one line on stderr and exit code 1.</summary>
-    private static async Task<int> Run(Func<Task<int>> body)
+    private static async Task<int> Run(ParseResult r, Func<Task<int>> body)
     {
         try
         {
@@ -236,7 +238,7 @@ internal static class ModelCommands
         }
         catch (Exception e) when (e is CheckpointException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            r.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
             return 1;
         }
     }
