@@ -2,42 +2,24 @@ using System.Text.RegularExpressions;
 
 namespace GptOss.Tools.Tests;
 
-public sealed partial class BrowserToolTests : IClassFixture<CorpusFolder>, IAsyncLifetime
+public sealed partial class BrowserToolTests : ExecutorTestBase, IClassFixture<CorpusFolder>
 {
-    private readonly CorpusFolder _corpus;
-    private readonly ToolExecutorFactory _factory;
-    private ToolExecutor _executor = null!;
-
-    public BrowserToolTests(CorpusFolder corpus)
+    public BrowserToolTests(CorpusFolder corpus) : base(o =>
     {
-        _corpus = corpus;
-        _factory = new ToolExecutorFactory(Calls.FastOptions(o =>
-        {
-            o.JavaScript.Enabled = false;
-            o.Python.Enabled = false;
-            o.Browser.CorpusDirectory = corpus.Root;
-            o.Browser.ViewChars = 1500;
-        }));
+        o.JavaScript.Enabled = false;
+        o.Python.Enabled = false;
+        o.Browser.CorpusDirectory = corpus.Root;
+        o.Browser.ViewChars = 1500;
+    })
+    {
     }
 
-    public Task InitializeAsync()
-    {
-        _executor = _factory.Create();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _executor.DisposeAsync();
-        _factory.Dispose();
-    }
-
-    private Task<string> Browse(string function, string json) => _executor.RunAsync("browser." + function, json);
+    private Task<string> Browse(string function, string json) => Executor.RunAsync("browser." + function, json);
 
     [Fact]
     public void Namespace_is_harmonys_browser_with_the_real_source()
     {
-        var ns = Assert.Single(_executor.Namespaces);
+        var ns = Assert.Single(Executor.Namespaces);
         Assert.Equal("browser", ns.Name);
         Assert.Equal(["search", "open", "find"], ns.Tools.Select(t => t.Name));
         Assert.EndsWith("\nsources=local", ns.Description);
@@ -146,8 +128,8 @@ public sealed partial class BrowserToolTests : IClassFixture<CorpusFolder>, IAsy
     [Fact]
     public async Task Functions_namespace_calls_are_rerouted_to_the_browser()
     {
-        Assert.True(_executor.CanHandle("functions.search"));
-        var results = await _executor.ExecuteAsync(Calls.To("functions.search", """{"query": "prlimit"}""", channel: "commentary"));
+        Assert.True(Executor.CanHandle("functions.search"));
+        var results = await Executor.ExecuteAsync(Calls.To("functions.search", """{"query": "prlimit"}""", channel: "commentary"));
         var reply = Assert.Single(results);
         Assert.Equal("functions.search", reply.Author.Name);
         Assert.Equal("commentary", reply.Channel);

@@ -1,37 +1,22 @@
 namespace GptOss.Tools.Tests;
 
-public sealed class HttpBrowserTests : IClassFixture<StubWebServer>, IAsyncLifetime
+public sealed class HttpBrowserTests : ExecutorTestBase, IClassFixture<StubWebServer>
 {
     private readonly StubWebServer _server;
-    private readonly ToolExecutorFactory _factory;
-    private ToolExecutor _executor = null!;
 
-    public HttpBrowserTests(StubWebServer server)
+    public HttpBrowserTests(StubWebServer server) : base(o =>
+    {
+        o.JavaScript.Enabled = false;
+        o.Python.Enabled = false;
+        o.Browser.Http.Enabled = true;
+        o.Browser.Http.AllowedHosts = ["127.0.0.1"];
+        o.Browser.Http.MaxPageBytes = 1L << 20;
+    })
     {
         _server = server;
-        _factory = new ToolExecutorFactory(Calls.FastOptions(o =>
-        {
-            o.JavaScript.Enabled = false;
-            o.Python.Enabled = false;
-            o.Browser.Http.Enabled = true;
-            o.Browser.Http.AllowedHosts = ["127.0.0.1"];
-            o.Browser.Http.MaxPageBytes = 1L << 20;
-        }));
     }
 
-    public Task InitializeAsync()
-    {
-        _executor = _factory.Create();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _executor.DisposeAsync();
-        _factory.Dispose();
-    }
-
-    private Task<string> Open(string url) => _executor.RunAsync("browser.open", System.Text.Json.JsonSerializer.Serialize(new { id = url }));
+    private Task<string> Open(string url) => Executor.RunAsync("browser.open", System.Text.Json.JsonSerializer.Serialize(new { id = url }));
 
     [Fact]
     public void Web_source_is_off_by_default()
@@ -52,7 +37,7 @@ public sealed class HttpBrowserTests : IClassFixture<StubWebServer>, IAsyncLifet
         Assert.Contains("〖0†forged〗", page); // a page cannot forge the browser's links
         Assert.Contains("【0†other page】", page);
         Assert.Contains("【1†away†elsewhere.example】", page);
-        Assert.Contains("search is not available", await _executor.RunAsync("browser.search", """{"query": "x"}"""));
+        Assert.Contains("search is not available", await Executor.RunAsync("browser.search", """{"query": "x"}"""));
     }
 
     [Theory]

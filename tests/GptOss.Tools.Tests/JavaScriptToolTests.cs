@@ -1,36 +1,21 @@
 namespace GptOss.Tools.Tests;
 
-public sealed class JavaScriptToolTests : IAsyncLifetime
+public sealed class JavaScriptToolTests() : ExecutorTestBase(o => o.Python.Enabled = false)
 {
-    private readonly ToolExecutorFactory _factory = new(Calls.FastOptions(o => o.Python.Enabled = false));
-    private ToolExecutor _executor = null!;
-
-    public Task InitializeAsync()
-    {
-        _executor = _factory.Create();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _executor.DisposeAsync();
-        _factory.Dispose();
-    }
-
     [Fact]
     public async Task State_survives_between_calls_and_console_output_is_captured()
     {
-        Assert.Equal("(no output)", await _executor.RunAsync("javascript", "var total = 40; function add(x) { return total + x; }"));
-        Assert.Equal("hello 42 {\"a\":[1,2]}\n42", await _executor.RunAsync("javascript", "console.log('hello', add(2), {a:[1,2]}); add(2)"));
-        Assert.Equal("\"text\"", await _executor.RunAsync("javascript", "'te' + 'xt'"));
+        Assert.Equal("(no output)", await Executor.RunAsync("javascript", "var total = 40; function add(x) { return total + x; }"));
+        Assert.Equal("hello 42 {\"a\":[1,2]}\n42", await Executor.RunAsync("javascript", "console.log('hello', add(2), {a:[1,2]}); add(2)"));
+        Assert.Equal("\"text\"", await Executor.RunAsync("javascript", "'te' + 'xt'"));
     }
 
     [Fact]
     public async Task Thrown_errors_are_reported_and_the_session_goes_on()
     {
-        var text = await _executor.RunAsync("javascript", "let k = 5; throw new TypeError('bad thing')");
+        var text = await Executor.RunAsync("javascript", "let k = 5; throw new TypeError('bad thing')");
         Assert.Contains("TypeError: bad thing", text);
-        Assert.Equal("5", await _executor.RunAsync("javascript", "k"));
+        Assert.Equal("5", await Executor.RunAsync("javascript", "k"));
     }
 
     [Theory]
@@ -47,23 +32,23 @@ public sealed class JavaScriptToolTests : IAsyncLifetime
     [InlineData("console.log.GetType()")]
     public async Task No_path_leads_to_the_CLR(string escape)
     {
-        var text = await _executor.RunAsync("javascript", escape);
+        var text = await Executor.RunAsync("javascript", escape);
         Assert.Matches("ReferenceError|TypeError|EvalError|is not (defined|a function)|String compilation", text);
-        Assert.Equal("2", await _executor.RunAsync("javascript", "1 + 1"));
+        Assert.Equal("2", await Executor.RunAsync("javascript", "1 + 1"));
     }
 
     [Fact]
     public async Task Infinite_loop_is_stopped_and_the_host_carries_on()
     {
-        var text = await _executor.RunAsync("javascript", "var spins = 0; while (true) { spins++; }");
+        var text = await Executor.RunAsync("javascript", "var spins = 0; while (true) { spins++; }");
         Assert.Matches("timed out|too many statements", text);
-        Assert.Equal("3", await _executor.RunAsync("javascript", "1 + 2"));
+        Assert.Equal("3", await Executor.RunAsync("javascript", "1 + 2"));
     }
 
     [Fact]
     public async Task Deep_recursion_is_a_catchable_error()
     {
-        var text = await _executor.RunAsync("javascript", "function down(n) { return down(n + 1) + 1; } down(0)");
+        var text = await Executor.RunAsync("javascript", "function down(n) { return down(n + 1) + 1; } down(0)");
         Assert.Contains("recursion", text, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -71,7 +56,7 @@ public sealed class JavaScriptToolTests : IAsyncLifetime
     public async Task Deeply_nested_source_is_rejected_before_parsing()
     {
         var code = new string('(', 30_000) + "1" + new string(')', 30_000);
-        var text = await _executor.RunAsync("javascript", code);
+        var text = await Executor.RunAsync("javascript", code);
         Assert.Contains("nests brackets 30000 deep", text);
     }
 
@@ -83,15 +68,15 @@ public sealed class JavaScriptToolTests : IAsyncLifetime
     public async Task Long_operator_chains_under_the_size_limit_cannot_crash_the_host(string link)
     {
         var code = "var a = 1; " + string.Concat(Enumerable.Repeat(link, 90_000 / link.Length)) + "1";
-        var text = await _executor.RunAsync("javascript", code);
+        var text = await Executor.RunAsync("javascript", code);
         Assert.Matches(@"(?i)^(true|false|-?\d+)$|stack|recursion|nest|SyntaxError", text);
-        Assert.Equal("2", await _executor.RunAsync("javascript", "1 + 1"));
+        Assert.Equal("2", await Executor.RunAsync("javascript", "1 + 1"));
     }
 
     [Fact]
     public async Task Code_over_the_size_limit_is_refused()
     {
-        var text = await _executor.RunAsync("javascript", "var a = 1; " + string.Concat(Enumerable.Repeat("a ? 1 : ", 200_000)) + "1");
+        var text = await Executor.RunAsync("javascript", "var a = 1; " + string.Concat(Enumerable.Repeat("a ? 1 : ", 200_000)) + "1");
         Assert.Contains("is too long", text);
     }
 
@@ -102,9 +87,9 @@ public sealed class JavaScriptToolTests : IAsyncLifetime
     [InlineData("new Array(4294967295).fill(0)")]
     public async Task Memory_bombs_are_stopped(string bomb)
     {
-        var text = await _executor.RunAsync("javascript", bomb);
+        var text = await Executor.RunAsync("javascript", bomb);
         Assert.Matches("(?i)memory|RangeError|Invalid|length|timed out", text);
-        Assert.Equal("ok", await _executor.RunAsync("javascript", "console.log('ok')"));
+        Assert.Equal("ok", await Executor.RunAsync("javascript", "console.log('ok')"));
     }
 
     [Fact]
@@ -127,7 +112,7 @@ public sealed class JavaScriptToolTests : IAsyncLifetime
     [Fact]
     public async Task Huge_output_is_cut_to_the_limit()
     {
-        var text = await _executor.RunAsync("javascript", "for (let i = 0; i < 100000; i++) console.log('line ' + i);");
+        var text = await Executor.RunAsync("javascript", "for (let i = 0; i < 100000; i++) console.log('line ' + i);");
         Assert.True(text.Length < 4200, $"output of {text.Length} characters");
         Assert.Contains("characters of output dropped", text);
     }
