@@ -45,15 +45,6 @@ public sealed class ModelCommandTests : IDisposable
 
     private static int[] Ints(JsonNode? array) => array!.AsArray().Select(n => (int)n!).ToArray();
 
-    /// <summary>A writable copy of a fixture folder in the test's temp dir.</summary>
-    private string CopyFixture(string name)
-    {
-        var target = Directory.CreateDirectory(Path.Combine(_dir, name)).FullName;
-        foreach (var file in Directory.GetFiles(TestPaths.TinyFixture(name)))
-            File.WriteAllBytes(Path.Combine(target, Path.GetFileName(file)), File.ReadAllBytes(file));
-        return target;
-    }
-
     [Fact]
     public async Task LogitsMatchTheFloat32Golden()
     {
@@ -151,7 +142,7 @@ public sealed class ModelCommandTests : IDisposable
     [Fact]
     public async Task ATruncatedSafetensorsFileIsOneErrorLine()
     {
-        string dir = CopyFixture("hf-a");
+        string dir = TinyFixtures.CopyTo("hf-a", Path.Combine(_dir, "hf-a"));
         string weights = Path.Combine(dir, "model.safetensors");
         var bytes = File.ReadAllBytes(weights);
         File.WriteAllBytes(weights, bytes[..(bytes.Length / 2)]);

@@ -15,9 +15,7 @@ public sealed class BadInputTests : IDisposable
 
     public BadInputTests()
     {
-        Directory.CreateDirectory(ModelDir);
-        foreach (var file in Directory.GetFiles(TestPaths.TinyFixture("hf-a")))
-            File.Copy(file, Path.Combine(ModelDir, Path.GetFileName(file)));
+        TinyFixtures.CopyTo("hf-a", ModelDir);
     }
 
     public void Dispose() => _dir.Dispose();
@@ -151,10 +149,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void UnknownFieldInAnOriginalConfig()
     {
-        var original = _dir["original"];
-        Directory.CreateDirectory(original);
-        foreach (var file in Directory.GetFiles(TestPaths.TinyFixture("original-b")))
-            File.Copy(file, Path.Combine(original, Path.GetFileName(file)));
+        var original = TinyFixtures.CopyTo("original-b", _dir["original"]);
         var config = JsonNode.Parse(File.ReadAllText(Path.Combine(original, "config.json")))!.AsObject();
         config["num_expert"] = 8;
         File.WriteAllText(Path.Combine(original, "config.json"), config.ToJsonString());
@@ -164,10 +159,7 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void IndexNamingAFileThatDoesNotHoldTheTensor()
     {
-        var sharded = _dir["sharded"];
-        Directory.CreateDirectory(sharded);
-        foreach (var file in Directory.GetFiles(TestPaths.TinyFixture("sharded-c")))
-            File.Copy(file, Path.Combine(sharded, Path.GetFileName(file)));
+        var sharded = TinyFixtures.CopyTo("sharded-c", _dir["sharded"]);
         var indexPath = Path.Combine(sharded, Checkpoint.IndexFileName);
         var index = JsonNode.Parse(File.ReadAllText(indexPath))!.AsObject();
         index["weight_map"]!["lm_head.weight"] = "model-00000-of-00001.safetensors";
