@@ -55,7 +55,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             var type = options.DType == ActivationDType.Float32 ? ScalarType.Float32 : ScalarType.BFloat16;
             GptOssModel model;
             using (torch.inference_mode())
-                model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback);
+                model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback, options.Threads);
             var descriptor = new ModelDescriptor(options.Name ?? Path.GetFileName(checkpoint.Directory.TrimEnd('/')), config.VocabSize, context);
             if (options.PrefillChunkTokens < 1)
                 throw new ArgumentException($"EngineOptions.PrefillChunkTokens must be at least 1 (got {options.PrefillChunkTokens})", nameof(options));
@@ -187,6 +187,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     public void Dispose()
     {
         _cache.Dispose();
+        _model.Dispose();
         _checkpoint.Dispose();
         _gate.Dispose();
     }

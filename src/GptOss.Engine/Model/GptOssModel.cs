@@ -1,4 +1,5 @@
 using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -9,7 +10,7 @@ namespace GptOss.Engine.Model;
 /// The gpt-oss transformer: embedding, L × (attention, MoE) pre-norm residual blocks, final norm, unembedding.
 /// Runs in the activation dtype it was loaded with, on the device it was loaded to.
 /// </summary>
-internal sealed class GptOssModel
+internal sealed class GptOssModel : IDisposable
 {
     private readonly Tensor _embedding;     // BF16 [V, H]
     private readonly AttentionBlock[] _attention;
@@ -23,8 +24,10 @@ internal sealed class GptOssModel
     public int ContextLength { get; }
 
     private readonly int _slidingRollback;
+    private readonly KernelThreadPool? _pool;   // the CPU kernels' threads
 
-    public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength, int slidingRollback)
+    /// <param name="threads">Threads the CPU kernels use (0 = every processor).</param>
+    public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength, int slidingRollback, int threads)
     {
         _slidingRollback = slidingRollback;
         var c = Config = checkpoint.Config;
@@ -34,14 +37,25 @@ internal sealed class GptOssModel
         var w = new WeightLoader(checkpoint, device, activationType);
         long v = c.VocabSize, h = c.HiddenSize;
         var rope = new RotaryEmbedding(c, contextLength, device);
-        var mxfp4 = new Mxfp4(device);
+        Func<MoeExpertWeights, IMoeExperts> experts;
+        if (device.type == DeviceType.CPU)
+        {
+            _pool = new KernelThreadPool(threads);
+            var scratch = new CpuExpertScratch(new CpuKernels(_pool));
+            experts = weights => new CpuMoeExperts(weights, scratch);
+        }
+        else
+        {
+            var mxfp4 = new Mxfp4(device);
+            experts = weights => new DequantizingMoeExperts(weights, mxfp4);
+        }
         _embedding = w.Bf16(w.Names.Embedding, v, h);
         _attention = new AttentionBlock[c.NumHiddenLayers];
         _moe = new MoeBlock[c.NumHiddenLayers];
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             _attention[l] = new AttentionBlock(w, l, rope);
-            _moe[l] = new MoeBlock(w, l, mxfp4);
+            _moe[l] = new MoeBlock(w, l, experts);
         }
         _finalNorm = new RmsNorm(w.Float32(w.Names.FinalNorm, h), c.RmsNormEps);
         _unembedding = w.Dense(w.Names.Unembedding, v, h);
@@ -68,4 +82,6 @@ internal sealed class GptOssModel
             x = x.narrow(0, tokens.Count - 1, 1);
         return linear(_finalNorm.Forward(x), _unembedding).to(ScalarType.Float32);
     }
+
+    public void Dispose() => _pool?.Dispose();
 }

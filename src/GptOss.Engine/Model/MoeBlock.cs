@@ -15,7 +15,7 @@ internal sealed class MoeBlock
     private readonly int _topK;
     private readonly IMoeExperts _experts;
 
-    public MoeBlock(WeightLoader w, int layer, Mxfp4 mxfp4)
+    public MoeBlock(WeightLoader w, int layer, Func<MoeExpertWeights, IMoeExperts> experts)
     {
         var c = w.Checkpoint.Config;
         var n = w.Names;
@@ -24,7 +24,7 @@ internal sealed class MoeBlock
         _norm = new RmsNorm(w.Float32(n.MlpNorm(layer), h), c.RmsNormEps);
         _routerWeight = w.Dense(n.Router(layer, "weight"), e, h);
         _routerBias = w.Dense(n.Router(layer, "bias"), e);
-        var experts = new MoeExpertWeights(
+        var weights = new MoeExpertWeights(
             GateUpBlocks: w.Packed(n.GateUpBlocks(layer), e, 2 * i, h / 32, 16),
             GateUpScales: w.Packed(n.GateUpScales(layer), e, 2 * i, h / 32),
             GateUpBias: w.Dense(n.GateUpBias(layer), e, 2 * i),
@@ -32,7 +32,7 @@ internal sealed class MoeBlock
             DownScales: w.Packed(n.DownScales(layer), e, h, i / 32),
             DownBias: w.Dense(n.DownBias(layer), e, h),
             SwigluLimit: c.SwigluLimit);
-        _experts = new DequantizingMoeExperts(experts, mxfp4);
+        _experts = experts(weights);
     }
 
     /// <summary><c>x + MoE(RMSNorm(x))</c> for <paramref name="x"/> [T, H].</summary>
