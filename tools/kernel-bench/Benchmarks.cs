@@ -25,7 +25,7 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
         var handOff = Timing.SecondsPerCall(repeats, 10000, _ => kernels.Pool.For(kernels.Pool.ThreadCount * 4, 1, new EmptyJob()));
         Console.WriteLine($"thread pool hand-off (empty job, {kernels.Pool.ThreadCount} threads): {handOff.Best * 1e6:F1} / {handOff.Median * 1e6:F1} us per call");
         Console.WriteLine();
-        Console.WriteLine($"{"GEMV (decode, 1 token)",-40} {"MB/call",8} {"us/call",17} {"GB/s",13} {"of read",8}");
+        Console.WriteLine($"{"GEMV (decode, 1 token)",-40} {"MB/call",8} {"us/call",17} {"GB/s",13} {"of read",8} {"GB/cpu-s",9}");
         var gateUp = weights.Mxfp4(Experts, 2 * Intermediate, Hidden);
         var down = weights.Mxfp4(Experts, Hidden, Intermediate);
         Gemv("MXFP4 gate_up 5760x2880 (32 experts)", gateUp);
@@ -76,8 +76,8 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
 
     private void Report(string name, long bytesPerCall, int callsPerPass, Action<int> call)
     {
-        var (best, median) = Timing.SecondsPerCall(repeats, callsPerPass, call);
-        Console.WriteLine($"{name,-40} {bytesPerCall / 1e6,8:F1} {best * 1e6,8:F0} /{median * 1e6,7:F0} {bytesPerCall / best / 1e9,5:F1} /{bytesPerCall / median / 1e9,5:F1} {bytesPerCall / median / readMedian,7:P0}");
+        var (best, median, cpu) = Timing.SecondsPerCall(repeats, callsPerPass, call);
+        Console.WriteLine($"{name,-40} {bytesPerCall / 1e6,8:F1} {best * 1e6,8:F0} /{median * 1e6,7:F0} {bytesPerCall / best / 1e9,5:F1} /{bytesPerCall / median / 1e9,5:F1} {bytesPerCall / median / readMedian,7:P0} {bytesPerCall / cpu / 1e9,9:F1}");
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
     private void Batched(Mxfp4Matrix[] experts, float* x, float* y, ushort* bf16, bool withTorch)
     {
         int rows = experts[0].Rows, cols = experts[0].Cols;
-        Console.WriteLine($"{"batched gate_up 5760x2880, M tokens",-36} {"ms/call",17} {"GFLOP/s",15}");
+        Console.WriteLine($"{"batched gate_up 5760x2880, M tokens",-36} {"ms/call",17} {"GFLOP/s",15} {"GFLOP/cpu-s",12}");
         using var w = withTorch ? empty(rows, cols, ScalarType.BFloat16) : null;
         if (withTorch) set_num_threads(kernels.Pool.ThreadCount);
         var dequantize = Timing.SecondsPerCall(repeats, 8, i => kernels.Dequantize(experts[i % experts.Length], 0, rows, bf16));
@@ -134,6 +134,6 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
         public void Run(int start, int end) { }
     }
 
-    private static void Line(string name, (double Best, double Median) t, double flops) =>
-        Console.WriteLine($"{name,-36} {t.Best * 1e3,8:F2} /{t.Median * 1e3,7:F2} {flops / t.Best / 1e9,6:F1} /{flops / t.Median / 1e9,6:F1}");
+    private static void Line(string name, CallTime t, double flops) =>
+        Console.WriteLine($"{name,-36} {t.Best * 1e3,8:F2} /{t.Median * 1e3,7:F2} {flops / t.Best / 1e9,6:F1} /{flops / t.Median / 1e9,6:F1} {flops / t.Cpu / 1e9,12:F1}");
 }

@@ -12,6 +12,8 @@ public sealed unsafe partial class CpuKernels
     {
         if (experts.Length == 0 || experts.Length != weights.Length)
             throw new ArgumentException($"need one routing weight per selected expert (got {experts.Length} experts, {weights.Length} weights)");
+        Require(h, nameof(h));
+        Require(output, nameof(output));
         int k = experts.Length, hidden = w.Hidden, intermediate = w.Intermediate;
         int* selected = _selected.Get(k);
         float* routing = _weights.Get(k);

@@ -29,6 +29,8 @@ public sealed unsafe partial class CpuKernels : IDisposable
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r]; x has W.Cols floats, y W.Rows floats.</summary>
     public void Gemv(in Mxfp4Matrix w, float* x, float* y, Bias bias = default)
     {
+        Require(x, nameof(x));
+        Require(y, nameof(y));
         float* xs = _split.Get(w.Cols);
         ActivationSplit.Split(x, xs, w.Cols);
         Pool.For(w.Rows, 4, new Mxfp4GemvJob(Isa, w, xs, y, bias));
@@ -37,6 +39,8 @@ public sealed unsafe partial class CpuKernels : IDisposable
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix.</summary>
     public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default)
     {
+        Require(x, nameof(x));
+        Require(y, nameof(y));
         float* xs = _split.Get(w.Cols);
         ActivationSplit.Split(x, xs, w.Cols);
         Pool.For(w.Rows, 4, new Bf16GemvJob(Isa, w, xs, y, bias));
@@ -49,6 +53,8 @@ public sealed unsafe partial class CpuKernels : IDisposable
     public void Gemm(in Mxfp4Matrix w, float* x, int tokens, float* y, Bias bias = default)
     {
         if (tokens <= 0) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "token count must be positive");
+        Require(x, nameof(x));
+        Require(y, nameof(y));
         float* xs = _split.Get((long)tokens * w.Cols);
         for (int t = 0; t < tokens; t++) ActivationSplit.Split(x + (long)t * w.Cols, xs + (long)t * w.Cols, w.Cols);
         Pool.For(w.Rows, 4, new Mxfp4GemmJob(Isa, w, xs, tokens, y, bias));
@@ -57,6 +63,7 @@ public sealed unsafe partial class CpuKernels : IDisposable
     /// <summary>Rows [rowStart, rowStart+rowCount) of W as BF16 bits into dest ([rowCount, W.Cols]).</summary>
     public void Dequantize(in Mxfp4Matrix w, int rowStart, int rowCount, ushort* dest)
     {
+        Require(dest, nameof(dest));
         var rows = w.Slice(rowStart, rowCount);
         Pool.For(rowCount, 1, new DequantizeJob(Isa, rows, null, dest));
     }
@@ -64,8 +71,14 @@ public sealed unsafe partial class CpuKernels : IDisposable
     /// <summary>Rows [rowStart, rowStart+rowCount) of W as float32 into dest ([rowCount, W.Cols]).</summary>
     public void Dequantize(in Mxfp4Matrix w, int rowStart, int rowCount, float* dest)
     {
+        Require(dest, nameof(dest));
         var rows = w.Slice(rowStart, rowCount);
         Pool.For(rowCount, 1, new DequantizeJob(Isa, rows, dest, null));
+    }
+
+    private static void Require(void* pointer, string name)
+    {
+        if (pointer == null) throw new ArgumentNullException(name, "kernel buffers must not be null");
     }
 
     public void Dispose()

@@ -24,9 +24,6 @@ public static unsafe class Fp
 
     public static float Bf16ToFloat(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 
-    /// <summary>The E8M0 multiplier 2^(s-127) in double precision (exact for every s).</summary>
-    public static double ScaleMultiplier(byte s) => Math.ScaleB(1.0, s - 127);
-
     private static float* CreateScaleTable()
     {
         var table = (float*)NativeMemory.AlignedAlloc(256 * sizeof(float), 64);

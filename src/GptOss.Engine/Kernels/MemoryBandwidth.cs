@@ -13,6 +13,13 @@ public static unsafe class MemoryBandwidth
 {
     public const long DefaultBytes = 1L << 30;
 
+    /// <summary>As the pool overload, on a pool of <paramref name="threads"/> threads made for the measurement.</summary>
+    public static double MeasureReadBytesPerSecond(int threads, long bytes = DefaultBytes, int repeats = 3)
+    {
+        using var pool = new KernelThreadPool(threads);
+        return MeasureReadBytesPerSecond(pool, bytes, repeats);
+    }
+
     /// <summary>
     /// Best of <paramref name="repeats"/> parallel reads of a buffer of <paramref name="bytes"/>
     /// (far beyond the caches), in bytes per second.

@@ -34,6 +34,23 @@ public sealed unsafe class KernelThreadPoolTests
         }
     }
 
+    /// <summary>
+    /// Many tiny calls back to back, with workers that sleep at once or spin briefly: late workers
+    /// and wake-ups race the next call's set-up; every call must still see each index exactly once.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Survives_many_tiny_calls(int spinMicroseconds)
+    {
+        using var pool = new KernelThreadPool(3, spinMicroseconds);
+        using var hits = new NativeArray<int>(8);
+        using var misaligned = new NativeArray<int>(1);
+        const int calls = 5000;
+        for (int call = 0; call < calls; call++) pool.For(8, 1, new CountJob(hits.Pointer, 1, misaligned.Pointer));
+        Assert.All(hits.ToArray(), h => Assert.Equal(calls, h));
+    }
+
     private readonly struct FailingJob : IRangeJob
     {
         public void Run(int start, int end)

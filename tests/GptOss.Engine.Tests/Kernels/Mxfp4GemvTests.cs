@@ -96,5 +96,19 @@ public sealed unsafe class Mxfp4GemvTests
         }
     }
 
+    [Fact]
+    public void Rejects_bad_shapes_and_missing_buffers()
+    {
+        using var w = Mxfp4Data.Random(new Random(1), 2, 32);
+        using var x = new NativeArray<float>(32);
+        using var pool = new KernelThreadPool(1);
+        using var kernels = new CpuKernels(pool);
+        var matrix = w.Matrix;
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Mxfp4Matrix(matrix.Blocks, matrix.Scales, 2, 48));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Mxfp4Matrix(matrix.Blocks, matrix.Scales, 0, 32));
+        Assert.Throws<ArgumentNullException>(() => new Mxfp4Matrix(null, matrix.Scales, 2, 32));
+        Assert.Throws<ArgumentNullException>(() => kernels.Gemv(matrix, x.Pointer, null));
+    }
+
     public static TheoryData<KernelIsa> IsaCases() => new(KernelIsas.Supported);
 }
