@@ -11,7 +11,7 @@ namespace GptOss.Engine.Model;
 /// </summary>
 internal sealed class DequantizingMoeExperts(MoeExpertWeights weights, Mxfp4 mxfp4) : IMoeExperts
 {
-    public Tensor Forward(Tensor hidden, ExpertSelection selection)
+    public Tensor Forward(Tensor hidden, ExpertSelection selection, bool decode)
     {
         var type = hidden.dtype;
         var sum = torch.zeros([selection.TokenCount, hidden.shape[1]], ScalarType.Float32, hidden.device);

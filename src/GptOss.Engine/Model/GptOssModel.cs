@@ -16,7 +16,7 @@ internal sealed class GptOssModel : IDisposable
     private readonly AttentionBlock[] _attention;
     private readonly MoeBlock[] _moe;
     private readonly RmsNorm _finalNorm;
-    private readonly Tensor _unembedding;   // [V, H], activation dtype
+    private readonly Linear _unembedding;   // [V, H], activation dtype
 
     public ModelConfig Config { get; }
     public ScalarType ActivationType { get; }
@@ -34,14 +34,14 @@ internal sealed class GptOssModel : IDisposable
         ActivationType = activationType;
         Device = device;
         ContextLength = contextLength;
-        var w = new WeightLoader(checkpoint, device, activationType);
         long v = c.VocabSize, h = c.HiddenSize;
         var rope = new RotaryEmbedding(c, contextLength, device);
         Func<MoeExpertWeights, IMoeExperts> experts;
+        CpuKernels? kernels = null;
         if (device.type == DeviceType.CPU)
         {
             _pool = new KernelThreadPool(threads);
-            var scratch = new CpuExpertScratch(new CpuKernels(_pool));
+            var scratch = new CpuExpertScratch(kernels = new CpuKernels(_pool));
             experts = weights => new CpuMoeExperts(weights, scratch);
         }
         else
@@ -49,6 +49,7 @@ internal sealed class GptOssModel : IDisposable
             var mxfp4 = new Mxfp4(device);
             experts = weights => new DequantizingMoeExperts(weights, mxfp4);
         }
+        var w = new WeightLoader(checkpoint, device, activationType, kernels);
         _embedding = w.Bf16(w.Names.Embedding, v, h);
         _attention = new AttentionBlock[c.NumHiddenLayers];
         _moe = new MoeBlock[c.NumHiddenLayers];
@@ -58,7 +59,7 @@ internal sealed class GptOssModel : IDisposable
             _moe[l] = new MoeBlock(w, l, experts);
         }
         _finalNorm = new RmsNorm(w.Float32(w.Names.FinalNorm, h), c.RmsNormEps);
-        _unembedding = w.Dense(w.Names.Unembedding, v, h);
+        _unembedding = w.Linear(w.Dense(w.Names.Unembedding, v, h));
     }
 
     public KvCache NewCache() => new(_attention.Select(a => new LayerKvCache(
@@ -69,18 +70,18 @@ internal sealed class GptOssModel : IDisposable
     /// Runs <paramref name="tokens"/> at positions <c>start..</c> (keys before <c>start</c> come from the cache, which
     /// also receives the new ones) and returns float32 logits [T, V], or [1, V] for the last row only.
     /// </summary>
-    public Tensor Forward(IReadOnlyList<int> tokens, int start, KvCache cache, bool allPositions)
+    public Tensor Forward(IReadOnlyList<int> tokens, int start, KvCache cache, bool allPositions, bool decode)
     {
         var ids = torch.tensor(tokens.Select(t => (long)t).ToArray(), device: Device);
         var x = _embedding.index_select(0, ids).to(ActivationType);
         for (int l = 0; l < _attention.Length; l++)
         {
             x = _attention[l].Forward(x, cache.Layers[l], start);
-            x = _moe[l].Forward(x);
+            x = _moe[l].Forward(x, decode);
         }
         if (!allPositions)
             x = x.narrow(0, tokens.Count - 1, 1);
-        return linear(_finalNorm.Forward(x), _unembedding).to(ScalarType.Float32);
+        return _unembedding.Forward(_finalNorm.Forward(x)).to(ScalarType.Float32);
     }
 
     public void Dispose() => _pool?.Dispose();

@@ -11,7 +11,7 @@ namespace GptOss.Engine.Model;
 internal sealed class MoeBlock
 {
     private readonly RmsNorm _norm;
-    private readonly Tensor _routerWeight, _routerBias;
+    private readonly Linear _router;
     private readonly int _topK;
     private readonly IMoeExperts _experts;
 
@@ -22,8 +22,7 @@ internal sealed class MoeBlock
         long h = c.HiddenSize, e = c.NumLocalExperts, i = c.IntermediateSize;
         _topK = c.NumExpertsPerTok;
         _norm = new RmsNorm(w.Float32(n.MlpNorm(layer), h), c.RmsNormEps);
-        _routerWeight = w.Dense(n.Router(layer, "weight"), e, h);
-        _routerBias = w.Dense(n.Router(layer, "bias"), e);
+        _router = w.Linear(w.Dense(n.Router(layer, "weight"), e, h), w.Dense(n.Router(layer, "bias"), e));
         var weights = new MoeExpertWeights(
             GateUpBlocks: w.Packed(n.GateUpBlocks(layer), e, 2 * i, h / 32, 16),
             GateUpScales: w.Packed(n.GateUpScales(layer), e, 2 * i, h / 32),
@@ -35,12 +34,11 @@ internal sealed class MoeBlock
         _experts = experts(weights);
     }
 
-    /// <summary><c>x + MoE(RMSNorm(x))</c> for <paramref name="x"/> [T, H].</summary>
-    public Tensor Forward(Tensor x)
+    /// <summary><c>x + MoE(RMSNorm(x))</c> for <paramref name="x"/> [T, H]; <paramref name="decode"/>: see <see cref="IMoeExperts"/>.</summary>
+    public Tensor Forward(Tensor x, bool decode)
     {
         var h = _norm.Forward(x);
-        var routerLogits = linear(h, _routerWeight, _routerBias);
-        return x + _experts.Forward(h, Select(routerLogits));
+        return x + _experts.Forward(h, Select(_router.Forward(h)), decode);
     }
 
     private ExpertSelection Select(Tensor routerLogits)
