@@ -69,6 +69,7 @@ internal static class BenchCommand
             if (++generated == 1) firstToken = clock.Elapsed.TotalSeconds;
         double decodeSeconds = clock.Elapsed.TotalSeconds - firstToken;
 
+        long peakRss = PeakResidentBytes();   // before the bandwidth probe's 1 GiB buffer
         var c = engine.Config;
         var shape = new ModelShape(c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim,
             c.NumLocalExperts, c.NumExpertsPerTok, c.IntermediateSize, c.VocabSize);
@@ -84,7 +85,7 @@ internal static class BenchCommand
             PrefillTokensPerSecond: promptTokens / firstToken,
             TimeToFirstTokenSeconds: firstToken,
             DecodeTokensPerSecond: decodeRate,
-            PeakRssBytes: PeakResidentBytes(),
+            PeakRssBytes: peakRss,
             BytesPerToken: DecodeBound.BytesPerToken(shape),
             ReadBandwidthBytesPerSecond: bandwidth,
             BoundTokensPerSecond: bound,

@@ -53,6 +53,7 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
         var sum = torch.zeros([selection.TokenCount, hidden.shape[1]], ScalarType.Float32);
         foreach (var (expert, tokens, tokenWeights) in ExpertGroups.Of(selection))
         {
+            using var expertScope = torch.NewDisposeScope();   // sum is updated in place; the rest goes per expert
             var index = torch.tensor(tokens);
             var x = hidden.index_select(0, index);
             if (tokens.Length <= PackedGemmTokens)

@@ -76,8 +76,11 @@ internal sealed class GptOssModel : IDisposable
         var x = _embedding.index_select(0, ids).to(ActivationType);
         for (int l = 0; l < _attention.Length; l++)
         {
+            // A layer's temporaries (attention scores, expert activations: hundreds of MB for a long prompt) are freed
+            // when it ends, not when the whole pass does.
+            using var layerScope = torch.NewDisposeScope();
             x = _attention[l].Forward(x, cache.Layers[l], start);
-            x = _moe[l].Forward(x, decode);
+            x = _moe[l].Forward(x, decode).MoveToOuterDisposeScope();
         }
         if (!allPositions)
             x = x.narrow(0, tokens.Count - 1, 1);
