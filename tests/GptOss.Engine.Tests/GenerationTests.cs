@@ -35,6 +35,38 @@ public sealed class GenerationTests
         Assert.DoesNotContain(2, draws);
     }
 
+    [Fact]
+    public void TopPOverAFullVocabularyMatchesAFullSort()
+    {
+        // Flat logits: the top-p set spans thousands of tokens, so the candidate threshold must be lowered repeatedly.
+        var random = new Random(5);
+        var logits = Enumerable.Range(0, 201088).Select(_ => (float)(random.NextDouble() * 12)).ToArray();
+        foreach (var topP in new[] { 0.05f, 0.5f, 0.95f, 0.9999f })
+        {
+            var options = new GenerationOptions { Temperature = 0.8f, TopP = topP, Seed = 99 };
+            var sampler = new TokenSampler(options);
+            var reference = new Random(unchecked((int)(99L ^ (99L >> 32))));
+            for (int draw = 0; draw < 20; draw++)
+                Assert.Equal(FullSortTopP(logits, options, reference), sampler.Sample(logits));
+        }
+    }
+
+    /// <summary>Top-p as defined: sort every token by probability (ties → lower id), keep the smallest prefix reaching p.</summary>
+    private static int FullSortTopP(float[] logits, GenerationOptions options, Random random)
+    {
+        float max = logits.Max();
+        var p = logits.Select(l => Math.Exp((l - max) / options.Temperature)).ToArray();
+        double total = p.Sum();
+        var order = Enumerable.Range(0, p.Length).OrderByDescending(i => p[i]).ThenBy(i => i).ToArray();
+        double kept = 0;
+        int count = 0;
+        while (count < order.Length && (count == 0 || kept < options.TopP * total)) kept += p[order[count++]];
+        double target = random.NextDouble() * kept;
+        for (int j = 0; j < count; j++)
+            if ((target -= p[order[j]]) < 0) return order[j];
+        return order[count - 1];
+    }
+
     private static int[] Draw(GenerationOptions options, float[] logits, int n)
     {
         var sampler = new TokenSampler(options);

@@ -1,13 +1,118 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using GptOss.Engine;
+using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
 
 namespace GptOss.Cli.Commands;
 
-/// <summary>`gptoss bench ...`</summary>
+/// <summary>
+/// `gptoss bench --model DIR`: load, prefill a random prompt, decode greedily with the cache, and set the decode speed
+/// against the physical limit (weight bytes per token over a read bandwidth measured in the same run).
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
+        var model = new Option<string>("--model") { Description = "Checkpoint folder (Hugging Face or OpenAI original/)", Required = true };
+        var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length (random token ids)", DefaultValueFactory = _ => 512 };
+        var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens to generate (the first comes from the prefill)", DefaultValueFactory = _ => 64 };
+        var threads = new Option<int>("--threads") { Description = "Compute threads (0 = all processors)" };
+        var dtype = new Option<string>("--dtype") { Description = "Activation dtype: bfloat16 (default) or float32", DefaultValueFactory = _ => "bfloat16" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("bench", "Measure load, prefill and decode speed against the memory-bandwidth limit.");
+        foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, json }) command.Options.Add(o);
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            try
+            {
+                var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
+                Console.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result, JsonOptions) : result.ToText());
+                return 0;
+            }
+            catch (Exception e) when (e is CheckpointException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+        });
         return command;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private static async Task<BenchResult> RunAsync(string modelDir, int promptTokens, int genTokens, int threads, string dtype, CancellationToken ct)
+    {
+        if (promptTokens < 1) throw new ArgumentException($"--prompt-tokens must be at least 1 (got {promptTokens})");
+        if (genTokens < 2) throw new ArgumentException($"--gen-tokens must be at least 2 (got {genTokens}): decode speed needs a decoded token");
+        if (threads < 0) throw new ArgumentException($"--threads must be 0 (all processors) or positive (got {threads})");
+        var type = dtype switch
+        {
+            "bfloat16" or "bf16" => ActivationDType.BFloat16,
+            "float32" or "f32" => ActivationDType.Float32,
+            _ => throw new ArgumentException($"--dtype '{dtype}': expected float32 or bfloat16"),
+        };
+        int threadCount = threads == 0 ? Environment.ProcessorCount : threads;
+
+        var clock = Stopwatch.StartNew();
+        using var engine = GptOssEngine.Load(modelDir, new EngineOptions { DType = type, Threads = threadCount, MaxContext = promptTokens + genTokens });
+        double loadSeconds = clock.Elapsed.TotalSeconds;
+
+        var random = new Random(1234);
+        var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(engine.Config.VocabSize)).ToArray();
+        var options = new GenerationOptions { Temperature = 0, MaxNewTokens = genTokens };
+        clock.Restart();
+        double firstToken = 0;
+        int generated = 0;
+        await foreach (var token in engine.GenerateAsync(prompt, options, ct))
+            if (++generated == 1) firstToken = clock.Elapsed.TotalSeconds;
+        double decodeSeconds = clock.Elapsed.TotalSeconds - firstToken;
+
+        long peakRss = PeakResidentBytes();   // before the bandwidth probe's 1 GiB buffer
+        var c = engine.Config;
+        var shape = new ModelShape(c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim,
+            c.NumLocalExperts, c.NumExpertsPerTok, c.IntermediateSize, c.VocabSize);
+        double bandwidth;
+        using (var pool = new KernelThreadPool(threadCount))
+            bandwidth = MemoryBandwidth.MeasureReadBytesPerSecond(pool);
+        double decodeRate = (generated - 1) / decodeSeconds;
+        double bound = DecodeBound.TokensPerSecond(shape, bandwidth);
+        return new BenchResult(
+            Model: engine.Model.Name, Dtype: type == ActivationDType.Float32 ? "float32" : "bfloat16", Threads: threadCount,
+            PromptTokens: promptTokens, GenTokens: generated,
+            LoadSeconds: loadSeconds,
+            PrefillTokensPerSecond: promptTokens / firstToken,
+            TimeToFirstTokenSeconds: firstToken,
+            DecodeTokensPerSecond: decodeRate,
+            PeakRssBytes: peakRss,
+            BytesPerToken: DecodeBound.BytesPerToken(shape),
+            ReadBandwidthBytesPerSecond: bandwidth,
+            BoundTokensPerSecond: bound,
+            FractionOfBound: decodeRate / bound);
+    }
+
+    /// <summary>The OS's high-water mark of resident memory (VmHWM), or -1 where /proc is absent.</summary>
+    private static long PeakResidentBytes()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return -1;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? -1 : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0]) * 1024;
+    }
+
+    private sealed record BenchResult(
+        string Model, string Dtype, int Threads, int PromptTokens, int GenTokens,
+        double LoadSeconds, double PrefillTokensPerSecond, double TimeToFirstTokenSeconds, double DecodeTokensPerSecond,
+        long PeakRssBytes, long BytesPerToken, double ReadBandwidthBytesPerSecond, double BoundTokensPerSecond, double FractionOfBound)
+    {
+        public string ToText() => string.Join(Environment.NewLine,
+            $"model            {Model} ({Dtype}, {Threads} threads, {PromptTokens} prompt + {GenTokens} generated tokens)",
+            $"load             {LoadSeconds:F2} s",
+            $"prefill          {PrefillTokensPerSecond:F1} tokens/s (time to first token {TimeToFirstTokenSeconds:F2} s)",
+            $"decode           {DecodeTokensPerSecond:F2} tokens/s",
+            $"bound            {BoundTokensPerSecond:F2} tokens/s = {ReadBandwidthBytesPerSecond / 1e9:F1} GB/s read / {BytesPerToken / 1e9:F3} GB per token",
+            $"fraction         {FractionOfBound:P1} of the bound",
+            $"peak RSS         {PeakRssBytes / 1e9:F2} GB");
     }
 }

@@ -11,7 +11,7 @@ public enum ActivationDType
 public sealed record EngineOptions
 {
     public ActivationDType DType { get; init; } = ActivationDType.BFloat16;
-    /// <summary>Intra-op threads for libtorch; 0 leaves libtorch's default.</summary>
+    /// <summary>Compute threads: libtorch's intra-op threads and the CPU kernels' pool; 0 = libtorch's default and every processor.</summary>
     public int Threads { get; init; }
     /// <summary>Most positions (prompt + generated) one sequence may use; sizes the KV cache. 0 = min(model limit, 4096).</summary>
     public int MaxContext { get; init; }

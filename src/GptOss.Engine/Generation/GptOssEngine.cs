@@ -55,7 +55,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             var type = options.DType == ActivationDType.Float32 ? ScalarType.Float32 : ScalarType.BFloat16;
             GptOssModel model;
             using (torch.inference_mode())
-                model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback);
+                model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback, options.Threads);
             var descriptor = new ModelDescriptor(options.Name ?? Path.GetFileName(checkpoint.Directory.TrimEnd('/')), config.VocabSize, context);
             if (options.PrefillChunkTokens < 1)
                 throw new ArgumentException($"EngineOptions.PrefillChunkTokens must be at least 1 (got {options.PrefillChunkTokens})", nameof(options));
@@ -137,15 +137,15 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     internal float[] Decode(int token)
     {
         ValidatePrompt([token]);
-        return Run([token], _cache.Tokens.Count, allPositions: false);
+        return Run([token], _cache.Tokens.Count, allPositions: false, decode: true);
     }
 
     /// <summary>
     /// Runs <paramref name="tokens"/> from position <paramref name="start"/> in chunks of at most
     /// <see cref="EngineOptions.PrefillChunkTokens"/> (bounding the attention score memory of long prompts); returns
-    /// float32 logits of every position (flattened) or of the last one.
+    /// float32 logits of every position (flattened) or of the last one. <paramref name="decode"/>: one generated token.
     /// </summary>
-    private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions)
+    private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions, bool decode = false)
     {
         if (start + tokens.Count > Model.ContextLength)
             throw new ArgumentException($"{start + tokens.Count} positions exceed the context length {Model.ContextLength} (EngineOptions.MaxContext)");
@@ -158,10 +158,10 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
                 var chunk = tokens.Skip(done).Take(_prefillChunk).ToArray();
                 bool last = done + chunk.Length == tokens.Count;
                 using var scope = torch.NewDisposeScope();
-                var logits = _model.Forward(chunk, start + done, _cache, allPositions);
+                var logits = _model.Forward(chunk, start + done, _cache, allPositions, decode);
                 _cache.Appended(chunk);
                 if (allPositions || last)
-                    result.AddRange(logits.cpu().data<float>());
+                    result.AddRange(logits.cpu().data<float>().ToArray());
             }
             return result.ToArray();
         }
@@ -187,6 +187,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     public void Dispose()
     {
         _cache.Dispose();
+        _model.Dispose();
         _checkpoint.Dispose();
         _gate.Dispose();
     }

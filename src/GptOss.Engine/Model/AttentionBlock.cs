@@ -12,7 +12,7 @@ namespace GptOss.Engine.Model;
 internal sealed class AttentionBlock
 {
     private readonly RmsNorm _norm;
-    private readonly Tensor _qWeight, _qBias, _kWeight, _kBias, _vWeight, _vBias, _outWeight, _outBias;
+    private readonly Linear _q, _k, _v, _out;
     private readonly Tensor _sinks;   // [kvHeads, queriesPerKv, 1, 1]
     private readonly RotaryEmbedding _rope;
     private readonly int _heads, _kvHeads, _headDim;
@@ -38,19 +38,19 @@ internal sealed class AttentionBlock
             // q, k and v are stacked by rows: [0, QD) q, [QD, QD+KD) k, the rest v.
             var qkvWeight = w.Dense(n.FusedQkv(layer, "weight"), qd + 2 * kd, h);
             var qkvBias = w.Dense(n.FusedQkv(layer, "bias"), qd + 2 * kd);
-            (_qWeight, _kWeight, _vWeight) = (WeightLoader.Rows(qkvWeight, 0, qd), WeightLoader.Rows(qkvWeight, qd, kd), WeightLoader.Rows(qkvWeight, qd + kd, kd));
-            (_qBias, _kBias, _vBias) = (WeightLoader.Rows(qkvBias, 0, qd), WeightLoader.Rows(qkvBias, qd, kd), WeightLoader.Rows(qkvBias, qd + kd, kd));
+            _q = w.Linear(WeightLoader.Rows(qkvWeight, 0, qd), WeightLoader.Rows(qkvBias, 0, qd));
+            _k = w.Linear(WeightLoader.Rows(qkvWeight, qd, kd), WeightLoader.Rows(qkvBias, qd, kd));
+            _v = w.Linear(WeightLoader.Rows(qkvWeight, qd + kd, kd), WeightLoader.Rows(qkvBias, qd + kd, kd));
             qkvWeight.Dispose();   // the row views keep the storage
             qkvBias.Dispose();
         }
         else
         {
-            (_qWeight, _qBias) = (w.Dense(n.Projection(layer, 'q', "weight"), qd, h), w.Dense(n.Projection(layer, 'q', "bias"), qd));
-            (_kWeight, _kBias) = (w.Dense(n.Projection(layer, 'k', "weight"), kd, h), w.Dense(n.Projection(layer, 'k', "bias"), kd));
-            (_vWeight, _vBias) = (w.Dense(n.Projection(layer, 'v', "weight"), kd, h), w.Dense(n.Projection(layer, 'v', "bias"), kd));
+            _q = w.Linear(w.Dense(n.Projection(layer, 'q', "weight"), qd, h), w.Dense(n.Projection(layer, 'q', "bias"), qd));
+            _k = w.Linear(w.Dense(n.Projection(layer, 'k', "weight"), kd, h), w.Dense(n.Projection(layer, 'k', "bias"), kd));
+            _v = w.Linear(w.Dense(n.Projection(layer, 'v', "weight"), kd, h), w.Dense(n.Projection(layer, 'v', "bias"), kd));
         }
-        _outWeight = w.Dense(n.Output(layer, "weight"), h, qd);
-        _outBias = w.Dense(n.Output(layer, "bias"), h);
+        _out = w.Linear(w.Dense(n.Output(layer, "weight"), h, qd), w.Dense(n.Output(layer, "bias"), h));
         using var sinks = w.Dense(n.Sinks(layer), _heads);
         _sinks = sinks.view(_kvHeads, _heads / _kvHeads, 1, 1).DetachFromDisposeScope();
     }
@@ -61,9 +61,9 @@ internal sealed class AttentionBlock
         long count = x.shape[0];
         int group = _heads / _kvHeads;
         var t = _norm.Forward(x);
-        var q = _rope.Apply(linear(t, _qWeight, _qBias).view(count, _heads, _headDim), start);
-        var k = _rope.Apply(linear(t, _kWeight, _kBias).view(count, _kvHeads, _headDim), start);
-        var v = linear(t, _vWeight, _vBias).view(count, _kvHeads, _headDim);
+        var q = _rope.Apply(_q.Forward(t).view(count, _heads, _headDim), start);
+        var k = _rope.Apply(_k.Forward(t).view(count, _kvHeads, _headDim), start);
+        var v = _v.Forward(t).view(count, _kvHeads, _headDim);
 
         var (keys, values, keyPositions) = cache.Append(start, k, v);
         long visible = keys.shape[0];
@@ -83,6 +83,6 @@ internal sealed class AttentionBlock
         var weights = softmax(withSinks, -1, ScalarType.Float32).to(x.dtype).narrow(-1, 0, visible);
         var attended = torch.matmul(weights, values.permute(1, 0, 2).unsqueeze(1));   // [kvHeads, group, T, D]
         var merged = attended.permute(2, 0, 1, 3).reshape(count, _heads * _headDim);
-        return x + linear(merged, _outWeight, _outBias);
+        return x + _out.Forward(merged);
     }
 }

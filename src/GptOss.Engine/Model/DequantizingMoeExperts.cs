@@ -5,22 +5,23 @@ using static TorchSharp.torch.nn.functional;
 namespace GptOss.Engine.Model;
 
 /// <summary>
-/// The reference expert path: for each expert some token selected, dequantize only that expert's packed rows and run
-/// it once over all of its tokens (a prefill batches per expert); results are weighted and summed in float32.
+/// The device expert path (CUDA; the CPU uses <see cref="CpuMoeExperts"/>): for each expert some token selected,
+/// dequantize only that expert's packed rows and run it once over all of its tokens; results are weighted and summed in
+/// float32.
 /// </summary>
 internal sealed class DequantizingMoeExperts(MoeExpertWeights weights, Mxfp4 mxfp4) : IMoeExperts
 {
-    public Tensor Forward(Tensor hidden, ExpertSelection selection)
+    public Tensor Forward(Tensor hidden, ExpertSelection selection, bool decode)
     {
         var type = hidden.dtype;
         var sum = torch.zeros([selection.TokenCount, hidden.shape[1]], ScalarType.Float32, hidden.device);
-        foreach (var (expert, tokens, tokenWeights) in GroupByExpert(selection))
+        foreach (var (expert, tokens, tokenWeights) in ExpertGroups.Of(selection))
         {
             var index = torch.tensor(tokens, device: hidden.device);
             var x = tokens.Length == selection.TokenCount && selection.TokenCount == 1 ? hidden : hidden.index_select(0, index);
-            var gateUp = mxfp4.Dequantize(weights.GateUpBlocks[expert], weights.GateUpScales[expert], type, slot: 0);
+            var gateUp = mxfp4.Dequantize(weights.GateUpBlocks[expert], weights.GateUpScales[expert], type);
             var activated = SwiGlu(linear(x, gateUp, weights.GateUpBias[expert]), weights.SwigluLimit);
-            var down = mxfp4.Dequantize(weights.DownBlocks[expert], weights.DownScales[expert], type, slot: 1);
+            var down = mxfp4.Dequantize(weights.DownBlocks[expert], weights.DownScales[expert], type);
             var y = linear(activated, down, weights.DownBias[expert]);
             var w = torch.tensor(tokenWeights, [tokenWeights.Length, 1], device: hidden.device);
             sum.index_add_(0, index, y.to(ScalarType.Float32) * w, 1.0);
@@ -35,18 +36,5 @@ internal sealed class DequantizingMoeExperts(MoeExpertWeights weights, Mxfp4 mxf
         var glu = u.slice(-1, 0, width, 2).clamp_max(limit);
         var lin = u.slice(-1, 1, width, 2).clamp(-limit, limit);
         return glu * torch.sigmoid(glu * Checkpoints.ModelConfig.SwigluAlpha) * (lin + 1);
-    }
-
-    private static IEnumerable<(int Expert, long[] Tokens, float[] Weights)> GroupByExpert(ExpertSelection s)
-    {
-        var byExpert = new SortedDictionary<int, (List<long> Tokens, List<float> Weights)>();
-        for (int i = 0; i < s.Experts.Length; i++)
-        {
-            if (!byExpert.TryGetValue(s.Experts[i], out var group))
-                byExpert[s.Experts[i]] = group = ([], []);
-            group.Tokens.Add(i / s.TopK);
-            group.Weights.Add(s.Weights[i]);
-        }
-        return byExpert.Select(kv => (kv.Key, kv.Value.Tokens.ToArray(), kv.Value.Weights.ToArray()));
     }
 }

@@ -1,4 +1,5 @@
 using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
@@ -9,13 +10,13 @@ namespace GptOss.Engine.Model;
 /// The gpt-oss transformer: embedding, L × (attention, MoE) pre-norm residual blocks, final norm, unembedding.
 /// Runs in the activation dtype it was loaded with, on the device it was loaded to.
 /// </summary>
-internal sealed class GptOssModel
+internal sealed class GptOssModel : IDisposable
 {
     private readonly Tensor _embedding;     // BF16 [V, H]
     private readonly AttentionBlock[] _attention;
     private readonly MoeBlock[] _moe;
     private readonly RmsNorm _finalNorm;
-    private readonly Tensor _unembedding;   // [V, H], activation dtype
+    private readonly Linear _unembedding;   // [V, H], activation dtype
 
     public ModelConfig Config { get; }
     public ScalarType ActivationType { get; }
@@ -23,28 +24,42 @@ internal sealed class GptOssModel
     public int ContextLength { get; }
 
     private readonly int _slidingRollback;
+    private readonly KernelThreadPool? _pool;   // the CPU kernels' threads
 
-    public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength, int slidingRollback)
+    /// <param name="threads">Threads the CPU kernels use (0 = every processor).</param>
+    public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength, int slidingRollback, int threads)
     {
         _slidingRollback = slidingRollback;
         var c = Config = checkpoint.Config;
         ActivationType = activationType;
         Device = device;
         ContextLength = contextLength;
-        var w = new WeightLoader(checkpoint, device, activationType);
         long v = c.VocabSize, h = c.HiddenSize;
         var rope = new RotaryEmbedding(c, contextLength, device);
-        var mxfp4 = new Mxfp4(device);
+        Func<MoeExpertWeights, IMoeExperts> experts;
+        CpuKernels? kernels = null;
+        if (device.type == DeviceType.CPU)
+        {
+            _pool = new KernelThreadPool(threads);
+            var scratch = new CpuExpertScratch(kernels = new CpuKernels(_pool));
+            experts = weights => new CpuMoeExperts(weights, scratch);
+        }
+        else
+        {
+            var mxfp4 = new Mxfp4(device);
+            experts = weights => new DequantizingMoeExperts(weights, mxfp4);
+        }
+        var w = new WeightLoader(checkpoint, device, activationType, kernels);
         _embedding = w.Bf16(w.Names.Embedding, v, h);
         _attention = new AttentionBlock[c.NumHiddenLayers];
         _moe = new MoeBlock[c.NumHiddenLayers];
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             _attention[l] = new AttentionBlock(w, l, rope);
-            _moe[l] = new MoeBlock(w, l, mxfp4);
+            _moe[l] = new MoeBlock(w, l, experts);
         }
         _finalNorm = new RmsNorm(w.Float32(w.Names.FinalNorm, h), c.RmsNormEps);
-        _unembedding = w.Dense(w.Names.Unembedding, v, h);
+        _unembedding = w.Linear(w.Dense(w.Names.Unembedding, v, h));
     }
 
     public KvCache NewCache() => new(_attention.Select(a => new LayerKvCache(
@@ -55,17 +70,22 @@ internal sealed class GptOssModel
     /// Runs <paramref name="tokens"/> at positions <c>start..</c> (keys before <c>start</c> come from the cache, which
     /// also receives the new ones) and returns float32 logits [T, V], or [1, V] for the last row only.
     /// </summary>
-    public Tensor Forward(IReadOnlyList<int> tokens, int start, KvCache cache, bool allPositions)
+    public Tensor Forward(IReadOnlyList<int> tokens, int start, KvCache cache, bool allPositions, bool decode)
     {
         var ids = torch.tensor(tokens.Select(t => (long)t).ToArray(), device: Device);
         var x = _embedding.index_select(0, ids).to(ActivationType);
         for (int l = 0; l < _attention.Length; l++)
         {
+            // A layer's temporaries (attention scores, expert activations: hundreds of MB for a long prompt) are freed
+            // when it ends, not when the whole pass does.
+            using var layerScope = torch.NewDisposeScope();
             x = _attention[l].Forward(x, cache.Layers[l], start);
-            x = _moe[l].Forward(x);
+            x = _moe[l].Forward(x, decode).MoveToOuterDisposeScope();
         }
         if (!allPositions)
             x = x.narrow(0, tokens.Count - 1, 1);
-        return linear(_finalNorm.Forward(x), _unembedding).to(ScalarType.Float32);
+        return _unembedding.Forward(_finalNorm.Forward(x)).to(ScalarType.Float32);
     }
+
+    public void Dispose() => _pool?.Dispose();
 }

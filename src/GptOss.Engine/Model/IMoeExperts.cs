@@ -8,8 +8,11 @@ namespace GptOss.Engine.Model;
 /// </summary>
 internal interface IMoeExperts
 {
-    /// <summary><paramref name="hidden"/> [T, H] (normed, activation dtype) → [T, H] in the same dtype.</summary>
-    torch.Tensor Forward(torch.Tensor hidden, ExpertSelection selection);
+    /// <summary>
+    /// <paramref name="hidden"/> [T, H] (normed, activation dtype) → [T, H] in the same dtype. <paramref name="decode"/>:
+    /// one token generated after the cache (bandwidth-bound), as opposed to a prompt's tokens (compute-bound).
+    /// </summary>
+    torch.Tensor Forward(torch.Tensor hidden, ExpertSelection selection, bool decode);
 }
 
 /// <summary>

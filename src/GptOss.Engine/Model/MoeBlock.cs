@@ -11,20 +11,19 @@ namespace GptOss.Engine.Model;
 internal sealed class MoeBlock
 {
     private readonly RmsNorm _norm;
-    private readonly Tensor _routerWeight, _routerBias;
+    private readonly Linear _router;
     private readonly int _topK;
     private readonly IMoeExperts _experts;
 
-    public MoeBlock(WeightLoader w, int layer, Mxfp4 mxfp4)
+    public MoeBlock(WeightLoader w, int layer, Func<MoeExpertWeights, IMoeExperts> experts)
     {
         var c = w.Checkpoint.Config;
         var n = w.Names;
         long h = c.HiddenSize, e = c.NumLocalExperts, i = c.IntermediateSize;
         _topK = c.NumExpertsPerTok;
         _norm = new RmsNorm(w.Float32(n.MlpNorm(layer), h), c.RmsNormEps);
-        _routerWeight = w.Dense(n.Router(layer, "weight"), e, h);
-        _routerBias = w.Dense(n.Router(layer, "bias"), e);
-        var experts = new MoeExpertWeights(
+        _router = w.Linear(w.Dense(n.Router(layer, "weight"), e, h), w.Dense(n.Router(layer, "bias"), e));
+        var weights = new MoeExpertWeights(
             GateUpBlocks: w.Packed(n.GateUpBlocks(layer), e, 2 * i, h / 32, 16),
             GateUpScales: w.Packed(n.GateUpScales(layer), e, 2 * i, h / 32),
             GateUpBias: w.Dense(n.GateUpBias(layer), e, 2 * i),
@@ -32,15 +31,14 @@ internal sealed class MoeBlock
             DownScales: w.Packed(n.DownScales(layer), e, h, i / 32),
             DownBias: w.Dense(n.DownBias(layer), e, h),
             SwigluLimit: c.SwigluLimit);
-        _experts = new DequantizingMoeExperts(experts, mxfp4);
+        _experts = experts(weights);
     }
 
-    /// <summary><c>x + MoE(RMSNorm(x))</c> for <paramref name="x"/> [T, H].</summary>
-    public Tensor Forward(Tensor x)
+    /// <summary><c>x + MoE(RMSNorm(x))</c> for <paramref name="x"/> [T, H]; <paramref name="decode"/>: see <see cref="IMoeExperts"/>.</summary>
+    public Tensor Forward(Tensor x, bool decode)
     {
         var h = _norm.Forward(x);
-        var routerLogits = linear(h, _routerWeight, _routerBias);
-        return x + _experts.Forward(h, Select(routerLogits));
+        return x + _experts.Forward(h, Select(_router.Forward(h)), decode);
     }
 
     private ExpertSelection Select(Tensor routerLogits)

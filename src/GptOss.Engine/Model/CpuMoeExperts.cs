@@ -1,0 +1,119 @@
+using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace GptOss.Engine.Model;
+
+/// <summary>
+/// The experts on the CPU through the MXFP4 kernels. One token (decode): the fused kernel reads the selected experts'
+/// packed bytes directly (bandwidth-bound, float32 math). Several tokens (prefill): per expert some token selected,
+/// its weights are dequantized once into a reused buffer and run over all of its tokens as one GEMM (compute-bound).
+/// </summary>
+internal sealed unsafe class CpuMoeExperts : IMoeExperts
+{
+    private readonly MoeExpertWeights _weights;
+    private readonly CpuExpertScratch _scratch;
+    private readonly Mxfp4Experts _packed;
+
+    /// <summary>Up to this many tokens an expert runs from its packed bytes; beyond, dequantized once and through a BF16/F32 GEMM.</summary>
+    private const int PackedGemmTokens = 8;
+
+    public CpuMoeExperts(MoeExpertWeights weights, CpuExpertScratch scratch)
+    {
+        _weights = weights;
+        _scratch = scratch;
+        var gateUpBlocks = weights.GateUpBlocks;
+        _packed = new Mxfp4Experts(
+            Pointer(gateUpBlocks), Pointer(weights.GateUpScales), BiasOf(weights.GateUpBias),
+            Pointer(weights.DownBlocks), Pointer(weights.DownScales), BiasOf(weights.DownBias),
+            (int)gateUpBlocks.shape[0], (int)weights.DownBlocks.shape[1], (int)gateUpBlocks.shape[1] / 2);
+    }
+
+    /// <remarks>
+    /// A prompt always takes the batched path, even a one-token rest after a reused prefix, so a prompt's cache does not
+    /// depend on how much of it was reused (sampling at a temperature is sensitive to the last bit).
+    /// </remarks>
+    public Tensor Forward(Tensor hidden, ExpertSelection selection, bool decode) =>
+        decode && selection.TokenCount == 1 ? ForwardOne(hidden, selection) : ForwardBatch(hidden, selection);
+
+    private Tensor ForwardOne(Tensor hidden, ExpertSelection selection)
+    {
+        var h = hidden.to(ScalarType.Float32).contiguous();
+        var output = torch.empty_like(h);
+        _scratch.Kernels.Experts(_packed, (float*)Pointer(h), selection.Experts, selection.Weights, (float*)Pointer(output));
+        GC.KeepAlive(h);
+        return output.to(hidden.dtype);
+    }
+
+    private Tensor ForwardBatch(Tensor hidden, ExpertSelection selection)
+    {
+        var type = hidden.dtype;
+        var sum = torch.zeros([selection.TokenCount, hidden.shape[1]], ScalarType.Float32);
+        foreach (var (expert, tokens, tokenWeights) in ExpertGroups.Of(selection))
+        {
+            using var expertScope = torch.NewDisposeScope();   // sum is updated in place; the rest goes per expert
+            var index = torch.tensor(tokens);
+            var x = hidden.index_select(0, index);
+            if (tokens.Length <= PackedGemmTokens)
+            {
+                var yPacked = PackedGemm(expert, x, type);
+                sum.index_add_(0, index, yPacked * torch.tensor(tokenWeights, [tokenWeights.Length, 1]), 1.0);
+                continue;
+            }
+            var gateUp = _scratch.Dequantize(_packed.GateUp(expert), type, slot: 0);
+            var activated = DequantizingMoeExperts.SwiGlu(linear(x, gateUp, _weights.GateUpBias[expert]), _weights.SwigluLimit);
+            var down = _scratch.Dequantize(_packed.Down(expert), type, slot: 1);
+            var y = linear(activated, down, _weights.DownBias[expert]);
+            var w = torch.tensor(tokenWeights, [tokenWeights.Length, 1]);
+            sum.index_add_(0, index, y.to(ScalarType.Float32) * w, 1.0);
+        }
+        return sum.to(type);
+    }
+
+    /// <summary>
+    /// An expert over a few tokens straight from its packed bytes (the MXFP4 GEMM kernel; measured faster than
+    /// dequantize + GEMM up to ~8 tokens). Outputs are rounded to the activation dtype where the batched path's are.
+    /// </summary>
+    private Tensor PackedGemm(int expert, Tensor x, ScalarType type)
+    {
+        int n = (int)x.shape[0];
+        var input = x.to(ScalarType.Float32).contiguous();
+        var gateUp = torch.empty([n, 2L * _packed.Intermediate], ScalarType.Float32);
+        _scratch.Kernels.Gemm(_packed.GateUp(expert), (float*)Pointer(input), n, (float*)Pointer(gateUp), _packed.GateUpBias(expert));
+        var activated = DequantizingMoeExperts.SwiGlu(gateUp.to(type), _weights.SwigluLimit).to(ScalarType.Float32).contiguous();
+        var output = torch.empty([n, (long)_packed.Hidden], ScalarType.Float32);
+        _scratch.Kernels.Gemm(_packed.Down(expert), (float*)Pointer(activated), n, (float*)Pointer(output), _packed.DownBias(expert));
+        GC.KeepAlive(input);
+        GC.KeepAlive(activated);
+        return output.to(type).to(ScalarType.Float32);
+    }
+
+    private static byte* Pointer(Tensor t) => (byte*)MappedTensor.THSTensor_data(t.Handle);
+
+    private static Bias BiasOf(Tensor t) => t.dtype == ScalarType.BFloat16 ? Bias.Bf16((ushort*)Pointer(t)) : Bias.F32((float*)Pointer(t));
+}
+
+/// <summary>
+/// What every layer's <see cref="CpuMoeExperts"/> shares: the kernels (and their thread pool) and the buffers experts
+/// are dequantized into, so a prefill allocates no expert-sized memory per expert.
+/// </summary>
+internal sealed unsafe class CpuExpertScratch(CpuKernels kernels)
+{
+    private readonly Dictionary<(int Slot, int Rows, int Columns, ScalarType Type), Tensor> _buffers = [];
+
+    public CpuKernels Kernels { get; } = kernels;
+
+    /// <summary>The whole matrix in <paramref name="type"/> (BF16 or float32), in the buffer of <paramref name="slot"/>; valid until its next use.</summary>
+    public Tensor Dequantize(in Mxfp4Matrix w, ScalarType type, int slot)
+    {
+        var key = (slot, w.Rows, w.Cols, type);
+        if (!_buffers.TryGetValue(key, out var buffer))
+            _buffers[key] = buffer = torch.empty([w.Rows, w.Cols], type).DetachFromDisposeScope();
+        var data = MappedTensor.THSTensor_data(buffer.Handle);
+        if (type == ScalarType.BFloat16) Kernels.Dequantize(w, 0, w.Rows, (ushort*)data);
+        else Kernels.Dequantize(w, 0, w.Rows, (float*)data);
+        return buffer;
+    }
+}
