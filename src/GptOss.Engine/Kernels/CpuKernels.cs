@@ -27,23 +27,22 @@ public sealed unsafe partial class CpuKernels : IDisposable
     public KernelIsa Isa { get; }
 
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r]; x has W.Cols floats, y W.Rows floats.</summary>
-    public void Gemv(in Mxfp4Matrix w, float* x, float* y, Bias bias = default)
-    {
-        Require(x, nameof(x));
-        Require(y, nameof(y));
-        float* xs = _split.Get(w.Cols);
-        ActivationSplit.Split(x, xs, w.Cols);
-        Pool.For(w.Rows, 4, new Mxfp4GemvJob(Isa, w, xs, y, bias));
-    }
+    public void Gemv(in Mxfp4Matrix w, float* x, float* y, Bias bias = default) =>
+        Gemv(w, w.Rows, w.Cols, &Mxfp4Dot.Dot4, &Mxfp4Dot.Dot1, x, y, bias);
 
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix.</summary>
-    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default)
+    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default) =>
+        Gemv(w, w.Rows, w.Cols, &Bf16Dot.Dot4, &Bf16Dot.Dot1, x, y, bias);
+
+    private void Gemv<TMatrix>(in TMatrix w, int rows, int cols,
+        delegate*<KernelIsa, in TMatrix, int, float*, float*, void> dot4, delegate*<KernelIsa, in TMatrix, int, float*, float> dot1,
+        float* x, float* y, Bias bias) where TMatrix : struct
     {
         Require(x, nameof(x));
         Require(y, nameof(y));
-        float* xs = _split.Get(w.Cols);
-        ActivationSplit.Split(x, xs, w.Cols);
-        Pool.For(w.Rows, 4, new Bf16GemvJob(Isa, w, xs, y, bias));
+        float* xs = _split.Get(cols);
+        ActivationSplit.Split(x, xs, cols);
+        Pool.For(rows, 4, new GemvJob<TMatrix>(Isa, w, dot4, dot1, xs, y, bias));
     }
 
     /// <summary>
@@ -90,7 +89,10 @@ public sealed unsafe partial class CpuKernels : IDisposable
         _weights.Dispose();
     }
 
-    private readonly struct Mxfp4GemvJob(KernelIsa isa, Mxfp4Matrix w, float* xs, float* y, Bias bias) : IRangeJob
+    /// <summary>A GEMV over rows [start, end) of one weight format, four rows at a time (<see cref="Mxfp4Dot"/>, <see cref="Bf16Dot"/>).</summary>
+    private readonly struct GemvJob<TMatrix>(KernelIsa isa, TMatrix w, delegate*<KernelIsa, in TMatrix, int, float*, float*, void> dot4,
+        delegate*<KernelIsa, in TMatrix, int, float*, float> dot1,
+        float* xs, float* y, Bias bias) : IRangeJob where TMatrix : struct
     {
         public void Run(int start, int end)
         {
@@ -98,25 +100,10 @@ public sealed unsafe partial class CpuKernels : IDisposable
             int r = start;
             for (; r + 4 <= end; r += 4)
             {
-                Mxfp4Dot.Dot4(isa, w, r, xs, dots);
+                dot4(isa, w, r, xs, dots);
                 for (int k = 0; k < 4; k++) y[r + k] = dots[k] + bias[r + k];
             }
-            for (; r < end; r++) y[r] = Mxfp4Dot.Dot1(isa, w, r, xs) + bias[r];
-        }
-    }
-
-    private readonly struct Bf16GemvJob(KernelIsa isa, Bf16Matrix w, float* xs, float* y, Bias bias) : IRangeJob
-    {
-        public void Run(int start, int end)
-        {
-            float* dots = stackalloc float[4];
-            int r = start;
-            for (; r + 4 <= end; r += 4)
-            {
-                Bf16Dot.Dot4(isa, w, r, xs, dots);
-                for (int k = 0; k < 4; k++) y[r + k] = dots[k] + bias[r + k];
-            }
-            for (; r < end; r++) y[r] = Bf16Dot.Dot1(isa, w, r, xs) + bias[r];
+            for (; r < end; r++) y[r] = dot1(isa, w, r, xs) + bias[r];
         }
     }
 
