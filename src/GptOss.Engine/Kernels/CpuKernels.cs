@@ -34,6 +34,10 @@ public sealed unsafe partial class CpuKernels : IDisposable
     public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default) =>
         Gemv(w, w.Rows, w.Cols, &Bf16Dot.Dot4, &Bf16Dot.Dot1, x, y, bias);
 
+    /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a float32 matrix.</summary>
+    public void Gemv(in F32Matrix w, float* x, float* y, Bias bias = default) =>
+        Gemv(w, w.Rows, w.Cols, &F32Dot.Dot4, &F32Dot.Dot1, x, y, bias);
+
     private void Gemv<TMatrix>(in TMatrix w, int rows, int cols,
         delegate*<KernelIsa, in TMatrix, int, float*, float*, void> dot4, delegate*<KernelIsa, in TMatrix, int, float*, float> dot1,
         float* x, float* y, Bias bias) where TMatrix : struct
