@@ -78,7 +78,8 @@ public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
         if (rows <= 0) return;
         int stride = start + rows - layout.FirstVisible(start + rows - 1);   // the last row sees the most keys
         int block = (int)Math.Clamp(ScoreBudget / ((long)layout.Heads * stride), 1, rows);
-        float* scores = _scores.Get((long)block * layout.Heads * stride);
+        // Rounded up so a growing context (one more key per decoded token) reallocates every 256 tokens, not every one.
+        float* scores = _scores.Get((long)block * layout.Heads * ((stride + 255) & ~255));
         for (int first = 0; first < rows; first += block)
         {
             int count = Math.Min(block, rows - first);
