@@ -9,12 +9,13 @@ namespace GptOss.Engine.Tests;
 
 /// <summary>
 /// The CPU attention (one decoded row on raw pointers, several rows through the visible-keys kernel) against the
-/// tensor path on random weights, step by step through one cache each: a prefill longer than the sliding ring, decodes
-/// past the window (the ring wraps), a rollback resumed with different rows (prefix reuse), more prefill after decodes.
+/// tensor path on random weights, step by step through one cache each: a prefill of several row blocks, longer than the
+/// sliding ring; decodes past the window (the ring wraps); a rollback resumed with different rows (prefix reuse); more
+/// prefill after decodes. With a tiny scratch budget every pass is split over many dispatches.
 /// </summary>
 public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Window = 5, Rollback = 3, Context = 40;
+    private const int Window = 5, Rollback = 3, Context = 64, LongPrompt = 37;
     private readonly TempDirectory _dir = WriteCheckpoint();
 
     /// <summary>Head dim 24 leaves a tail after every 16- and 8-lane loop; 8 query heads over 2 kv heads (groups of 4).</summary>
@@ -29,25 +30,24 @@ public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
         return dir;
     }
 
-    public static TheoryData<ScalarType, KernelIsa> Cases()
+    public static TheoryData<ScalarType, KernelIsa, bool> Cases()
     {
-        var data = new TheoryData<ScalarType, KernelIsa>();
+        var data = new TheoryData<ScalarType, KernelIsa, bool>();
         foreach (var isa in KernelIsas.Supported)
-        {
-            data.Add(ScalarType.Float32, isa);
-            data.Add(ScalarType.BFloat16, isa);
-        }
+            foreach (var type in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+                foreach (bool tinyScratch in new[] { false, true })
+                    data.Add(type, isa, tinyScratch);
         return data;
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void MatchesTheTensorPathThroughDecodeRollbackAndPrefill(ScalarType type, KernelIsa isa)
+    public void MatchesTheTensorPathThroughDecodeRollbackAndPrefill(ScalarType type, KernelIsa isa, bool tinyScratch)
     {
         using var checkpoint = Checkpoint.Open(_dir.Path);
         var config = checkpoint.Config;
         using var pool = new KernelThreadPool(2);
         using var kernels = new CpuKernels(pool, isa);
-        using var scratch = new CpuAttentionScratch(kernels);
+        using var scratch = new CpuAttentionScratch(kernels, tinyScratch ? 1 : SinkAttention.DefaultScratchFloats);
         var rope = new RotaryEmbedding(config, Context, CPU);
         // The reference uses the same GEMV kernel for single rows, so only the attention math differs.
         var w = new WeightLoader(checkpoint, CPU, type, kernels);
@@ -71,12 +71,13 @@ public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
                 AssertClose(expected, actual, type, $"layer {layer} {what} at {start}");
             }
 
-            Step(0, Window + Rollback + 2, "prefill longer than the ring");
-            for (int p = Window + Rollback + 2; p < 20; p++) Step(p, 1, "decode");
-            Assert.True(cpuCache.CanResumeAt(18) && referenceCache.CanResumeAt(18));
-            for (int p = 18; p < 22; p++) Step(p, 1, "decode after a rollback");
-            Step(22, 4, "prefill after decodes");
-            Step(26, 1, "decode");
+            Step(0, LongPrompt, "prefill of several row blocks");
+            for (int p = LongPrompt; p < LongPrompt + 8; p++) Step(p, 1, "decode");
+            int back = LongPrompt + 6;
+            Assert.True(cpuCache.CanResumeAt(back) && referenceCache.CanResumeAt(back));
+            for (int p = back; p < back + 4; p++) Step(p, 1, "decode after a rollback");
+            Step(back + 4, 4, "prefill after decodes");
+            Step(back + 8, 1, "decode");
         }
     }
 

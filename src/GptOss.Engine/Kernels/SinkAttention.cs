@@ -59,11 +59,13 @@ public readonly unsafe struct KeyValueRows(byte* cacheKeys, byte* cacheValues, i
 /// only the keys it may see; the softmax runs over those scores plus the head's sink (a column without a value, so it
 /// only adds to the denominator); the probabilities weight the values. Work items are (row, kv head): the kv head's
 /// queries share each key and value row it loads. Scores live in reused scratch, a bounded block of rows at a time.
+/// The AVX-512 path (<c>SinkAttention.Avx512.cs</c>) tiles rows and heads across vector lanes instead.
 /// </summary>
-public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
+/// <param name="scratchFloats">Scratch floats per dispatch (default 16 MB): bounds the memory whatever the context length;
+/// longer passes take several dispatches.</param>
+public sealed unsafe partial class SinkAttention(CpuKernels kernels, long scratchFloats = SinkAttention.DefaultScratchFloats) : IDisposable
 {
-    /// <summary>Score floats per dispatch (16 MB): bounds the scratch whatever the context length.</summary>
-    private const long ScoreBudget = 4L << 20;
+    public const long DefaultScratchFloats = 4L << 20;
 
     private readonly NativeBuffer<float> _scores = new();
 
@@ -76,8 +78,13 @@ public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
         if (queries == null) throw new ArgumentNullException(nameof(queries));
         if (output == null) throw new ArgumentNullException(nameof(output));
         if (rows <= 0) return;
+        if (kernels.Isa == KernelIsa.Avx512)
+        {
+            RunTiled(layout, kv, queries, rows, start, output);
+            return;
+        }
         int stride = start + rows - layout.FirstVisible(start + rows - 1);   // the last row sees the most keys
-        int block = (int)Math.Clamp(ScoreBudget / ((long)layout.Heads * stride), 1, rows);
+        int block = (int)Math.Clamp(scratchFloats / ((long)layout.Heads * stride), 1, rows);
         // Rounded up so a growing context (one more key per decoded token) reallocates every 256 tokens, not every one.
         float* scores = _scores.Get((long)block * layout.Heads * ((stride + 255) & ~255));
         for (int first = 0; first < rows; first += block)
@@ -89,6 +96,24 @@ public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
 
     public void Dispose() => _scores.Dispose();
 
+    /// <summary>A key or value row as float32: BF16 rows widened into <paramref name="converted"/>, float32 rows as they are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float* Load(KernelIsa isa, in AttentionLayout l, byte* row, float* converted)
+    {
+        if (!l.Bf16) return (float*)row;
+        var bits = (ushort*)row;
+        int d = l.HeadDim, i = 0;
+        if (isa == KernelIsa.Avx512)
+            for (; i + 16 <= d; i += 16)
+                (Avx512F.ConvertToVector512UInt32(Vector256.Load(bits + i)) << 16).AsSingle().Store(converted + i);
+        else if (isa == KernelIsa.Avx2)
+            for (; i + 8 <= d; i += 8)
+                (Avx2.ConvertToVector256Int32(Vector128.Load(bits + i)) << 16).AsSingle().Store(converted + i);
+        for (; i < d; i++) converted[i] = Fp.Bf16ToFloat(bits[i]);
+        return converted;
+    }
+
+    /// <summary>The AVX2 and scalar path: per (row, kv head), dot products per key and query, AXPYs per value.</summary>
     private readonly struct Job(KernelIsa isa, AttentionLayout l, KeyValueRows kv, float* queries, int firstRow, int start,
         float* scores, int stride, float* output) : IRangeJob
     {
@@ -107,7 +132,7 @@ public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
 
                 for (int j = 0; j < count; j++)
                 {
-                    float* k = Load(kv.Key(from + j, kvHead, rowBytes, headBytes), converted);
+                    float* k = Load(isa, l, kv.Key(from + j, kvHead, rowBytes, headBytes), converted);
                     for (int g = 0; g < group; g++)
                     {
                         float dot = Dot(q + g * d, k, d);
@@ -120,7 +145,7 @@ public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
                 new Span<float>(o, group * d).Clear();
                 for (int j = 0; j < count; j++)
                 {
-                    float* v = Load(kv.Value(from + j, kvHead, rowBytes, headBytes), converted);
+                    float* v = Load(isa, l, kv.Value(from + j, kvHead, rowBytes, headBytes), converted);
                     for (int g = 0; g < group; g++) Axpy(s[g * stride + j], v, o + g * d, d);
                 }
                 if (l.Bf16)
@@ -148,35 +173,12 @@ public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
             }
         }
 
-        /// <summary>A key or value row as float32: BF16 rows widened into <paramref name="converted"/>, float32 rows as they are.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private float* Load(byte* row, float* converted)
-        {
-            if (!l.Bf16) return (float*)row;
-            var bits = (ushort*)row;
-            int d = l.HeadDim, i = 0;
-            if (isa == KernelIsa.Avx512)
-                for (; i + 16 <= d; i += 16)
-                    (Avx512F.ConvertToVector512UInt32(Vector256.Load(bits + i)) << 16).AsSingle().Store(converted + i);
-            else if (isa == KernelIsa.Avx2)
-                for (; i + 8 <= d; i += 8)
-                    (Avx2.ConvertToVector256Int32(Vector128.Load(bits + i)) << 16).AsSingle().Store(converted + i);
-            for (; i < d; i++) converted[i] = Fp.Bf16ToFloat(bits[i]);
-            return converted;
-        }
-
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private float Dot(float* a, float* b, int n)
         {
             int i = 0;
             float sum = 0f;
-            if (isa == KernelIsa.Avx512 && n >= 16)
-            {
-                var acc = Vector512<float>.Zero;
-                for (; i + 16 <= n; i += 16) acc = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc);
-                sum = Vector512.Sum(acc);
-            }
-            else if (isa != KernelIsa.Scalar && n >= 8)
+            if (isa == KernelIsa.Avx2 && n >= 8)
             {
                 var acc = Vector256<float>.Zero;
                 for (; i + 8 <= n; i += 8) acc = Fma.MultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), acc);
@@ -191,12 +193,7 @@ public sealed unsafe class SinkAttention(CpuKernels kernels) : IDisposable
         private void Axpy(float a, float* x, float* y, int n)
         {
             int i = 0;
-            if (isa == KernelIsa.Avx512)
-            {
-                var va = Vector512.Create(a);
-                for (; i + 16 <= n; i += 16) Avx512F.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
-            }
-            else if (isa == KernelIsa.Avx2)
+            if (isa == KernelIsa.Avx2)
             {
                 var va = Vector256.Create(a);
                 for (; i + 8 <= n; i += 8) Fma.MultiplyAdd(va, Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);

@@ -6,13 +6,14 @@ namespace GptOss.Engine.Model;
 /// What every layer's <see cref="CpuAttention"/> shares: the kernels, the attention kernel and its score scratch, and
 /// the float32 rows one decoded token passes through, so decoding allocates nothing per token.
 /// </summary>
-internal sealed unsafe class CpuAttentionScratch(CpuKernels kernels) : IDisposable
+/// <param name="attentionScratchFloats">See <see cref="SinkAttention"/>.</param>
+internal sealed unsafe class CpuAttentionScratch(CpuKernels kernels, long attentionScratchFloats = SinkAttention.DefaultScratchFloats) : IDisposable
 {
     private readonly NativeBuffer<float> _rows = new();
 
     public CpuKernels Kernels { get; } = kernels;
 
-    public SinkAttention Attention { get; } = new(kernels);
+    public SinkAttention Attention { get; } = new(kernels, attentionScratchFloats);
 
     /// <summary>
     /// Row buffers for one token: residual and normed [hidden], q [heads·D], k and v [kvHeads·D], attended [heads·D],
