@@ -38,7 +38,7 @@ internal sealed unsafe class CpuAttention
 
     /// <summary><c>x + Attn(RMSNorm(x))</c> for rows of <paramref name="x"/> [T, H] at positions start..start+T-1.</summary>
     public Tensor Forward(Tensor x, LayerKvCache cache, int start) =>
-        x.shape[0] == 1 ? Decode(x.contiguous(), cache, start) : Prefill(x, cache, start);
+        x.shape[0] == 1 ? Decode(x.is_contiguous() ? x : x.contiguous(), cache, start) : Prefill(x, cache, start);
 
     private Tensor Decode(Tensor x, LayerKvCache cache, int position)
     {

@@ -60,9 +60,6 @@ internal sealed unsafe class LayerKvCache : IDisposable
     {
         int count = (int)k.shape[0];
         EnsureFits(start, count);
-        int kept = Math.Min(count, Capacity);
-        var slots = new long[kept];
-        for (int i = 0; i < kept; i++) slots[i] = (start + count - kept + i) % Capacity;
         if (_window == 0)
         {
             _keys.narrow(0, start, count).copy_(k);
@@ -70,6 +67,9 @@ internal sealed unsafe class LayerKvCache : IDisposable
         }
         else
         {
+            int kept = Math.Min(count, Capacity);
+            var slots = new long[kept];
+            for (int i = 0; i < kept; i++) slots[i] = (start + count - kept + i) % Capacity;
             var slotIndex = torch.tensor(slots, device: _keys.device);
             _keys.index_copy_(0, slotIndex, k.narrow(0, count - kept, kept));
             _values.index_copy_(0, slotIndex, v.narrow(0, count - kept, kept));
