@@ -97,6 +97,7 @@ public sealed unsafe partial class SinkAttention
         }
 
         /// <summary>Scores of one key for every query lane: 4 vectors at a time, each dimension broadcast from the key.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Scores(float* key, float* qt, int width, int vectors, int position, int* firstVisible, int* lastVisible, float* scores)
         {
             int d = l.HeadDim, v = 0;
@@ -148,6 +149,7 @@ public sealed unsafe partial class SinkAttention
         }
 
         /// <summary>One vector of query lanes down the key-major scores: max (with the sink), exp, sum (with the sink), normalize.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Softmax(float* s, int width, int n, Vector512<float> sink)
         {
             var max = sink;
@@ -168,8 +170,12 @@ public sealed unsafe partial class SinkAttention
         }
 
         /// <summary>Σ_j p[j]·v[j] for one vector of query lanes, 8 output columns at a time in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Values(float* p, int width, int n, float* values, long* outputs)
         {
+            // The sums leave the registers by plain stores: a call while they are live would make the JIT keep them
+            // on the stack through the whole loop.
+            float* sums = stackalloc float[8 * 16];
             int d = l.HeadDim, c = 0;
             for (; c + 8 <= d; c += 8)
             {
@@ -187,30 +193,31 @@ public sealed unsafe partial class SinkAttention
                     a6 = Avx512F.FusedMultiplyAdd(pj, Vector512.Create(v[6]), a6);
                     a7 = Avx512F.FusedMultiplyAdd(pj, Vector512.Create(v[7]), a7);
                 }
-                Write(a0, c, outputs);
-                Write(a1, c + 1, outputs);
-                Write(a2, c + 2, outputs);
-                Write(a3, c + 3, outputs);
-                Write(a4, c + 4, outputs);
-                Write(a5, c + 5, outputs);
-                Write(a6, c + 6, outputs);
-                Write(a7, c + 7, outputs);
+                a0.Store(sums);
+                a1.Store(sums + 16);
+                a2.Store(sums + 32);
+                a3.Store(sums + 48);
+                a4.Store(sums + 64);
+                a5.Store(sums + 80);
+                a6.Store(sums + 96);
+                a7.Store(sums + 112);
+                for (int t = 0; t < 8; t++) Write(sums + t * 16, c + t, outputs);
             }
             for (; c < d; c++)
             {
                 Vector512<float> a = default;
                 for (int j = 0; j < n; j++)
                     a = Avx512F.FusedMultiplyAdd(Vector512.Load(p + (long)j * width), Vector512.Create(values[(long)j * d + c]), a);
-                Write(a, c, outputs);
+                a.Store(sums);
+                Write(sums, c, outputs);
             }
         }
 
-        /// <summary>Output column <paramref name="column"/> of each real query lane.</summary>
-        private void Write(Vector512<float> sums, int column, long* outputs)
+        /// <summary>Output column <paramref name="column"/> of each real query lane from 16 lane sums.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Write(float* lanes, int column, long* outputs)
         {
-            if (l.Bf16) sums = RoundToBf16(sums);
-            float* lanes = stackalloc float[16];
-            sums.Store(lanes);
+            if (l.Bf16) RoundToBf16(Vector512.Load(lanes)).Store(lanes);
             for (int i = 0; i < 16; i++)
                 if (outputs[i] >= 0) output[outputs[i] + column] = lanes[i];
         }
