@@ -2,7 +2,7 @@ using GptOss.Engine.Kernels;
 using GptOss.KernelBench;
 using TorchSharp;
 
-// Kernel throughput at gpt-oss-20b shapes beside the machine's measured read bandwidth.
+// Kernel throughput at gpt-oss-20b shapes beside the machine's measured read bandwidth; attention first.
 // Usage: kernel-bench [--threads N] [--repeats R] [--no-torch]
 int threads = Environment.ProcessorCount, repeats = 5;
 bool withTorch = true;
@@ -30,5 +30,6 @@ double readBest = bandwidth[0], readMedian = bandwidth[repeats / 2];
 Console.WriteLine($"read bandwidth (1 GiB, parallel): {readBest / 1e9:F1} / {readMedian / 1e9:F1} GB/s");
 Console.WriteLine();
 
+new AttentionBenchmarks(kernels, repeats).Run();
 new Benchmarks(kernels, repeats, readMedian).Run(withTorch);
 return 0;

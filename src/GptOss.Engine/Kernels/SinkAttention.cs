@@ -57,17 +57,26 @@ public readonly unsafe struct KeyValueRows(byte* cacheKeys, byte* cacheValues, i
 /// <summary>
 /// Grouped-query attention with learned sinks for query rows at consecutive positions, on raw pointers. Each row scores
 /// only the keys it may see; the softmax runs over those scores plus the head's sink (a column without a value, so it
-/// only adds to the denominator); the probabilities weight the values. Work items are (row, kv head): the kv head's
-/// queries share each key and value row it loads. Scores live in reused scratch, a bounded block of rows at a time.
-/// The AVX-512 path (<c>SinkAttention.Avx512.cs</c>) tiles rows and heads across vector lanes instead.
+/// only adds to the denominator); the probabilities weight the values. BF16 mode rounds scores (before and after the
+/// scale), probabilities and outputs to BF16 where libtorch's BF16 path does.
+/// <para>
+/// A work item is a kv head and a block of rows whose queries (rows × group, about 64) lie across vector lanes
+/// (<see cref="ILanes{TSelf}"/>): scores are computed a key at a time for a vector of queries with each key dimension
+/// broadcast (no horizontal sums) and kept key-major, so the softmax runs lane-wise; the values are summed with 8 output
+/// columns in registers. Keys outside a query's range (causal, window) are masked to −∞ lane by lane. Each key and
+/// value row is loaded (and widened from BF16) once per item.
+/// </para>
 /// </summary>
 /// <param name="scratchFloats">Scratch floats per dispatch (default 16 MB): bounds the memory whatever the context length;
 /// longer passes take several dispatches.</param>
-public sealed unsafe partial class SinkAttention(CpuKernels kernels, long scratchFloats = SinkAttention.DefaultScratchFloats) : IDisposable
+public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats = SinkAttention.DefaultScratchFloats) : IDisposable
 {
     public const long DefaultScratchFloats = 4L << 20;
 
-    private readonly NativeBuffer<float> _scores = new();
+    /// <summary>Queries per work item: each key and value row it loads serves all of them.</summary>
+    private const int QueriesPerItem = 64;
+
+    private readonly NativeBuffer<float> _scratch = new();
 
     /// <summary>
     /// <paramref name="queries"/> float32 [rows, Heads, HeadDim] at positions start.. → <paramref name="output"/> float32
@@ -78,23 +87,40 @@ public sealed unsafe partial class SinkAttention(CpuKernels kernels, long scratc
         if (queries == null) throw new ArgumentNullException(nameof(queries));
         if (output == null) throw new ArgumentNullException(nameof(output));
         if (rows <= 0) return;
-        if (kernels.Isa == KernelIsa.Avx512)
+        // Lanes compute the same per-lane arithmetic, so the choice moves no result. A decoded row's group (8 queries in
+        // gpt-oss) would leave half of a 16-lane vector empty: it runs faster on 8 lanes.
+        int itemQueries = Math.Min(rows, Math.Max(1, QueriesPerItem / layout.Group)) * layout.Group;
+        switch (kernels.Isa)
         {
-            RunTiled(layout, kv, queries, rows, start, output);
-            return;
-        }
-        int stride = start + rows - layout.FirstVisible(start + rows - 1);   // the last row sees the most keys
-        int block = (int)Math.Clamp(scratchFloats / ((long)layout.Heads * stride), 1, rows);
-        // Rounded up so a growing context (one more key per decoded token) reallocates every 256 tokens, not every one.
-        float* scores = _scores.Get((long)block * layout.Heads * ((stride + 255) & ~255));
-        for (int first = 0; first < rows; first += block)
-        {
-            int count = Math.Min(block, rows - first);
-            kernels.Pool.For(count * layout.KvHeads, 1, new Job(kernels.Isa, layout, kv, queries, first, start, scores, stride, output));
+            case KernelIsa.Avx512 when itemQueries > Lanes256.Count: Run<Lanes512>(layout, kv, queries, rows, start, output); break;
+            case KernelIsa.Avx512 or KernelIsa.Avx2: Run<Lanes256>(layout, kv, queries, rows, start, output); break;
+            default: Run<Lane1>(layout, kv, queries, rows, start, output); break;
         }
     }
 
-    public void Dispose() => _scores.Dispose();
+    public void Dispose() => _scratch.Dispose();
+
+    private void Run<TLanes>(in AttentionLayout l, in KeyValueRows kv, float* queries, int rows, int start, float* output)
+        where TLanes : struct, ILanes<TLanes>
+    {
+        int blockRows = Math.Max(1, QueriesPerItem / l.Group);
+        int blocks = (rows + blockRows - 1) / blockRows;
+        int width = RoundUp(Math.Min(blockRows, rows) * l.Group, TLanes.Count);
+        // The most keys an item sees (its first row's first key to its last row), rounded up so a growing context
+        // reallocates the scratch every 256 tokens, not every one.
+        int keys = RoundUp(l.Window > 0 ? Math.Min(l.Window + blockRows - 1, start + rows) : start + rows, 256);
+        long itemFloats = (long)l.HeadDim * width + (long)keys * width + (long)keys * l.HeadDim;
+        int blocksPerDispatch = (int)Math.Clamp(scratchFloats / (itemFloats * l.KvHeads), 1, blocks);
+        float* scratch = _scratch.Get(blocksPerDispatch * l.KvHeads * itemFloats);
+        for (int first = 0; first < blocks; first += blocksPerDispatch)
+        {
+            int count = Math.Min(blocksPerDispatch, blocks - first);
+            kernels.Pool.For(count * l.KvHeads, 1,
+                new Job<TLanes>(kernels.Isa, l, kv, queries, rows, start, blockRows, first, scratch, itemFloats, keys, output));
+        }
+    }
+
+    private static int RoundUp(int n, int multiple) => (n + multiple - 1) / multiple * multiple;
 
     /// <summary>A key or value row as float32: BF16 rows widened into <paramref name="converted"/>, float32 rows as they are.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -113,92 +139,193 @@ public sealed unsafe partial class SinkAttention(CpuKernels kernels, long scratc
         return converted;
     }
 
-    /// <summary>The AVX2 and scalar path: per (row, kv head), dot products per key and query, AXPYs per value.</summary>
-    private readonly struct Job(KernelIsa isa, AttentionLayout l, KeyValueRows kv, float* queries, int firstRow, int start,
-        float* scores, int stride, float* output) : IRangeJob
+    private readonly struct Job<TLanes>(KernelIsa isa, AttentionLayout l, KeyValueRows kv, float* queries, int rows, int start,
+        int blockRows, int firstBlock, float* scratch, long itemFloats, int keys, float* output) : IRangeJob
+        where TLanes : struct, ILanes<TLanes>
     {
         public void Run(int begin, int end)
         {
-            int d = l.HeadDim, group = l.Group;
+            for (int item = begin; item < end; item++) RunItem(item);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void RunItem(int item)
+        {
+            int d = l.HeadDim, group = l.Group, lanes = TLanes.Count;
+            int block = firstBlock + item / l.KvHeads, kvHead = item % l.KvHeads;
+            int r0 = block * blockRows, r1 = Math.Min(rows, r0 + blockRows);
+            int m = (r1 - r0) * group, width = RoundUp(m, lanes), vectors = width / lanes;
+            int lo = l.FirstVisible(start + r0), n = start + r1 - lo;
             long headBytes = (long)d * (l.Bf16 ? sizeof(ushort) : sizeof(float)), rowBytes = l.KvHeads * headBytes;
-            float* converted = stackalloc float[d];
-            for (int item = begin; item < end; item++)
+
+            float* qt = scratch + item * itemFloats;   // queries transposed [d, width]
+            float* st = qt + (long)d * width;          // scores, then probabilities, key-major [n, width]
+            float* vf = st + (long)keys * width;       // values as float32 [n, d]
+            int* firstVisible = stackalloc int[width];
+            int* lastVisible = stackalloc int[width];
+            float* sinks = stackalloc float[width];
+            long* outputs = stackalloc long[width];
+            for (int i = 0; i < width; i++)
             {
-                int row = firstRow + item / l.KvHeads, kvHead = item % l.KvHeads;
-                int position = start + row, from = l.FirstVisible(position), count = position - from + 1;
-                long firstHead = (long)row * l.Heads + kvHead * group;
-                float* q = queries + firstHead * d, o = output + firstHead * d;
-                float* s = scores + (long)item * group * stride;
-
-                for (int j = 0; j < count; j++)
+                if (i < m)
                 {
-                    float* k = Load(isa, l, kv.Key(from + j, kvHead, rowBytes, headBytes), converted);
-                    for (int g = 0; g < group; g++)
-                    {
-                        float dot = Dot(q + g * d, k, d);
-                        s[g * stride + j] = l.Bf16 ? Fp.RoundToBf16(Fp.RoundToBf16(dot) * l.Scale) : dot * l.Scale;
-                    }
+                    int row = r0 + i / group, head = kvHead * group + i % group;
+                    firstVisible[i] = l.FirstVisible(start + row);
+                    lastVisible[i] = start + row;
+                    sinks[i] = l.Sinks[head];
+                    outputs[i] = ((long)row * l.Heads + head) * d;
+                    float* q = queries + outputs[i];
+                    for (int c = 0; c < d; c++) qt[c * width + i] = q[c];
                 }
-                for (int g = 0; g < group; g++)
-                    Softmax(s + g * stride, count, l.Sinks[kvHead * group + g]);
-
-                new Span<float>(o, group * d).Clear();
-                for (int j = 0; j < count; j++)
+                else
                 {
-                    float* v = Load(isa, l, kv.Value(from + j, kvHead, rowBytes, headBytes), converted);
-                    for (int g = 0; g < group; g++) Axpy(s[g * stride + j], v, o + g * d, d);
+                    // A padding lane sees no key: its probabilities are 0 and its outputs are dropped.
+                    firstVisible[i] = int.MaxValue;
+                    lastVisible[i] = int.MinValue;
+                    sinks[i] = 0f;
+                    outputs[i] = -1;
+                    for (int c = 0; c < d; c++) qt[c * width + i] = 0f;
                 }
-                if (l.Bf16)
-                    for (int i = 0; i < group * d; i++) o[i] = Fp.RoundToBf16(o[i]);
             }
+
+            float* key = stackalloc float[d];
+            for (int j = 0; j < n; j++)
+                Scores(Load(isa, l, kv.Key(lo + j, kvHead, rowBytes, headBytes), key), qt, width, vectors, lo + j,
+                    firstVisible, lastVisible, st + (long)j * width);
+            for (int v = 0; v < vectors; v++) Softmax(st + v * lanes, width, n, TLanes.Load(sinks + v * lanes));
+            for (int j = 0; j < n; j++)
+            {
+                float* value = vf + (long)j * d;
+                float* row = Load(isa, l, kv.Value(lo + j, kvHead, rowBytes, headBytes), value);
+                if (row != value) Buffer.MemoryCopy(row, value, d * sizeof(float), d * sizeof(float));
+            }
+            for (int v = 0; v < vectors; v++) Values(st + v * lanes, width, n, vf, outputs + v * lanes);
         }
 
-        /// <summary>Scores → probabilities in place; the sink joins the max and the denominator (as a last column would).</summary>
-        private void Softmax(float* s, int count, float sink)
+        /// <summary>Scores of one key for every query lane: 4 vectors at a time, each dimension broadcast from the key.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Scores(float* key, float* qt, int width, int vectors, int position, int* firstVisible, int* lastVisible, float* scores)
         {
-            float max = sink;
-            for (int j = 0; j < count; j++) max = Math.Max(max, s[j]);
-            float sum = 0f;
-            for (int j = 0; j < count; j++)
+            int d = l.HeadDim, lanes = TLanes.Count, v = 0;
+            for (; v + 4 <= vectors; v += 4)
             {
-                float e = MathF.Exp(s[j] - max);
-                s[j] = e;
-                sum += e;
+                TLanes a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+                float* column = qt + v * lanes;
+                for (int c = 0; c < d; c++, column += width)
+                {
+                    var k = TLanes.Broadcast(key[c]);
+                    a0 = TLanes.Fma(TLanes.Load(column), k, a0);
+                    a1 = TLanes.Fma(TLanes.Load(column + lanes), k, a1);
+                    a2 = TLanes.Fma(TLanes.Load(column + 2 * lanes), k, a2);
+                    a3 = TLanes.Fma(TLanes.Load(column + 3 * lanes), k, a3);
+                }
+                StoreScore(a0, v, position, firstVisible, lastVisible, scores);
+                StoreScore(a1, v + 1, position, firstVisible, lastVisible, scores);
+                StoreScore(a2, v + 2, position, firstVisible, lastVisible, scores);
+                StoreScore(a3, v + 3, position, firstVisible, lastVisible, scores);
             }
-            float inverse = 1f / (sum + MathF.Exp(sink - max));
-            for (int j = 0; j < count; j++)
+            for (; v < vectors; v++)
             {
-                float p = s[j] * inverse;
-                s[j] = l.Bf16 ? Fp.RoundToBf16(p) : p;
+                // Four partial sums over the dimensions: one chain would wait on the FMA latency at every step.
+                TLanes a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+                float* column = qt + v * lanes;
+                int c = 0;
+                for (; c + 4 <= d; c += 4, column += 4 * width)
+                {
+                    a0 = TLanes.Fma(TLanes.Load(column), TLanes.Broadcast(key[c]), a0);
+                    a1 = TLanes.Fma(TLanes.Load(column + width), TLanes.Broadcast(key[c + 1]), a1);
+                    a2 = TLanes.Fma(TLanes.Load(column + 2 * width), TLanes.Broadcast(key[c + 2]), a2);
+                    a3 = TLanes.Fma(TLanes.Load(column + 3 * width), TLanes.Broadcast(key[c + 3]), a3);
+                }
+                for (; c < d; c++, column += width)
+                    a0 = TLanes.Fma(TLanes.Load(column), TLanes.Broadcast(key[c]), a0);
+                StoreScore(TLanes.Add(TLanes.Add(a0, a1), TLanes.Add(a2, a3)), v, position, firstVisible, lastVisible, scores);
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private float Dot(float* a, float* b, int n)
+        private void StoreScore(TLanes dot, int v, int position, int* firstVisible, int* lastVisible, float* scores)
         {
-            int i = 0;
-            float sum = 0f;
-            if (isa == KernelIsa.Avx2 && n >= 8)
-            {
-                var acc = Vector256<float>.Zero;
-                for (; i + 8 <= n; i += 8) acc = Fma.MultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), acc);
-                sum = Vector256.Sum(acc);
-            }
-            for (; i < n; i++) sum += a[i] * b[i];
-            return sum;
+            var scale = TLanes.Broadcast(l.Scale);
+            var score = l.Bf16 ? TLanes.RoundToBf16(TLanes.Multiply(TLanes.RoundToBf16(dot), scale)) : TLanes.Multiply(dot, scale);
+            int offset = v * TLanes.Count;
+            TLanes.Visible(score, position, firstVisible + offset, lastVisible + offset).Store(scores + offset);
         }
 
-        /// <summary>y += a·x.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Axpy(float a, float* x, float* y, int n)
+        /// <summary>One vector of query lanes down the key-major scores: max (with the sink), exp, sum (with the sink), normalize.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Softmax(float* s, int width, int n, TLanes sink)
         {
-            int i = 0;
-            if (isa == KernelIsa.Avx2)
+            var max = sink;
+            for (int j = 0; j < n; j++) max = TLanes.Max(max, TLanes.Load(s + (long)j * width));
+            var sum = TLanes.Zero;
+            for (int j = 0; j < n; j++)
             {
-                var va = Vector256.Create(a);
-                for (; i + 8 <= n; i += 8) Fma.MultiplyAdd(va, Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);
+                var e = TLanes.Exp(TLanes.Subtract(TLanes.Load(s + (long)j * width), max));
+                e.Store(s + (long)j * width);
+                sum = TLanes.Add(sum, e);
             }
-            for (; i < n; i++) y[i] += a * x[i];
+            var inverse = TLanes.Divide(TLanes.Broadcast(1f), TLanes.Add(sum, TLanes.Exp(TLanes.Subtract(sink, max))));
+            for (int j = 0; j < n; j++)
+            {
+                var p = TLanes.Multiply(TLanes.Load(s + (long)j * width), inverse);
+                (l.Bf16 ? TLanes.RoundToBf16(p) : p).Store(s + (long)j * width);
+            }
+        }
+
+        /// <summary>Σ_j p[j]·v[j] for one vector of query lanes, 8 output columns at a time in registers.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Values(float* p, int width, int n, float* values, long* outputs)
+        {
+            // The sums leave the registers by plain stores: a call while they are live would make the JIT keep them
+            // on the stack through the whole loop.
+            int lanes = TLanes.Count;
+            float* sums = stackalloc float[8 * TLanes.Count];
+            int d = l.HeadDim, c = 0;
+            for (; c + 8 <= d; c += 8)
+            {
+                TLanes a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
+                TLanes a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+                for (int j = 0; j < n; j++)
+                {
+                    var pj = TLanes.Load(p + (long)j * width);
+                    float* v = values + (long)j * d + c;
+                    a0 = TLanes.Fma(pj, TLanes.Broadcast(v[0]), a0);
+                    a1 = TLanes.Fma(pj, TLanes.Broadcast(v[1]), a1);
+                    a2 = TLanes.Fma(pj, TLanes.Broadcast(v[2]), a2);
+                    a3 = TLanes.Fma(pj, TLanes.Broadcast(v[3]), a3);
+                    a4 = TLanes.Fma(pj, TLanes.Broadcast(v[4]), a4);
+                    a5 = TLanes.Fma(pj, TLanes.Broadcast(v[5]), a5);
+                    a6 = TLanes.Fma(pj, TLanes.Broadcast(v[6]), a6);
+                    a7 = TLanes.Fma(pj, TLanes.Broadcast(v[7]), a7);
+                }
+                a0.Store(sums);
+                a1.Store(sums + lanes);
+                a2.Store(sums + 2 * lanes);
+                a3.Store(sums + 3 * lanes);
+                a4.Store(sums + 4 * lanes);
+                a5.Store(sums + 5 * lanes);
+                a6.Store(sums + 6 * lanes);
+                a7.Store(sums + 7 * lanes);
+                for (int t = 0; t < 8; t++) Write(sums + t * lanes, c + t, outputs);
+            }
+            for (; c < d; c++)
+            {
+                var a = TLanes.Zero;
+                for (int j = 0; j < n; j++)
+                    a = TLanes.Fma(TLanes.Load(p + (long)j * width), TLanes.Broadcast(values[(long)j * d + c]), a);
+                a.Store(sums);
+                Write(sums, c, outputs);
+            }
+        }
+
+        /// <summary>Output column <paramref name="column"/> of each real query lane from its lane sum.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Write(float* sums, int column, long* outputs)
+        {
+            if (l.Bf16) TLanes.RoundToBf16(TLanes.Load(sums)).Store(sums);
+            for (int i = 0; i < TLanes.Count; i++)
+                if (outputs[i] >= 0) output[outputs[i] + column] = sums[i];
         }
     }
 }
