@@ -51,7 +51,8 @@ public readonly unsafe struct KeyValueRows(byte* cacheKeys, byte* cacheValues, i
     public byte* Value(int position, int kvHead, long rowBytes, long headBytes) => Row(cacheValues, newValues, position, rowBytes) + kvHead * headBytes;
 
     private byte* Row(byte* cache, byte* fresh, int position, long rowBytes) =>
-        position >= NewStart ? fresh + (position - NewStart) * rowBytes : cache + position % capacity * rowBytes;
+        position >= NewStart ? fresh + (position - NewStart) * rowBytes
+        : cache + (position < capacity ? position : position % capacity) * rowBytes;   // a division only where a ring wraps
 }
 
 /// <summary>
@@ -75,6 +76,9 @@ public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats 
 
     /// <summary>Queries per work item: each key and value row it loads serves all of them.</summary>
     private const int QueriesPerItem = 64;
+
+    /// <summary>Value rows widened at a time (16 KB at head dim 64: stays in L1 while every query lane uses it).</summary>
+    private const int ValueTile = 64;
 
     private readonly NativeBuffer<float> _scratch = new();
 
@@ -109,7 +113,7 @@ public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats 
         // The most keys an item sees (its first row's first key to its last row), rounded up so a growing context
         // reallocates the scratch every 256 tokens, not every one.
         int keys = RoundUp(l.Window > 0 ? Math.Min(l.Window + blockRows - 1, start + rows) : start + rows, 256);
-        long itemFloats = (long)l.HeadDim * width + (long)keys * width + (long)keys * l.HeadDim;
+        long itemFloats = (long)l.HeadDim * width + (long)keys * width + (long)ValueTile * l.HeadDim;
         int blocksPerDispatch = (int)Math.Clamp(scratchFloats / (itemFloats * l.KvHeads), 1, blocks);
         float* scratch = _scratch.Get(blocksPerDispatch * l.KvHeads * itemFloats);
         for (int first = 0; first < blocks; first += blocksPerDispatch)
@@ -118,6 +122,17 @@ public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats 
             kernels.Pool.For(count * l.KvHeads, 1,
                 new Job<TLanes>(kernels.Isa, l, kv, queries, rows, start, blockRows, first, scratch, itemFloats, keys, output));
         }
+    }
+
+    /// <summary>Key/value rows requested ahead of their use.</summary>
+    private const int Prefetch = 8;
+
+    /// <summary>Requests the cache lines of one head's row (up to two: 128 bytes at D = 64 in BF16).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Prefetch2(byte* row, long bytes)
+    {
+        Sse.Prefetch0(row);
+        if (bytes > 64) Sse.Prefetch0(row + 64);
     }
 
     private static int RoundUp(int n, int multiple) => (n + multiple - 1) / multiple * multiple;
@@ -158,9 +173,9 @@ public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats 
             int lo = l.FirstVisible(start + r0), n = start + r1 - lo;
             long headBytes = (long)d * (l.Bf16 ? sizeof(ushort) : sizeof(float)), rowBytes = l.KvHeads * headBytes;
 
-            float* qt = scratch + item * itemFloats;   // queries transposed [d, width]
+            float* qt = scratch + item * itemFloats;   // queries transposed [d, width]; then the output sums
             float* st = qt + (long)d * width;          // scores, then probabilities, key-major [n, width]
-            float* vf = st + (long)keys * width;       // values as float32 [n, d]
+            float* tile = st + (long)keys * width;     // value rows as float32 [ValueTile, d]
             int* firstVisible = stackalloc int[width];
             int* lastVisible = stackalloc int[width];
             float* sinks = stackalloc float[width];
@@ -190,16 +205,36 @@ public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats 
 
             float* key = stackalloc float[d];
             for (int j = 0; j < n; j++)
+            {
+                // One kv head's rows lie a cache row apart (kvHeads · D elements): the hardware prefetchers stop at
+                // page ends, so ask for rows a few keys ahead.
+                if (j + Prefetch < n) Prefetch2(kv.Key(lo + j + Prefetch, kvHead, rowBytes, headBytes), headBytes);
                 Scores(Load(isa, l, kv.Key(lo + j, kvHead, rowBytes, headBytes), key), qt, width, vectors, lo + j,
                     firstVisible, lastVisible, st + (long)j * width);
-            for (int v = 0; v < vectors; v++) Softmax(st + v * lanes, width, n, TLanes.Load(sinks + v * lanes));
-            for (int j = 0; j < n; j++)
-            {
-                float* value = vf + (long)j * d;
-                float* row = Load(isa, l, kv.Value(lo + j, kvHead, rowBytes, headBytes), value);
-                if (row != value) Buffer.MemoryCopy(row, value, d * sizeof(float), d * sizeof(float));
             }
-            for (int v = 0; v < vectors; v++) Values(st + v * lanes, width, n, vf, outputs + v * lanes);
+            for (int v = 0; v < vectors; v++) Softmax(st + v * lanes, width, n, TLanes.Load(sinks + v * lanes));
+
+            // The transposed queries are spent: their space collects Σ_j p[j]·v[j] [d, width], a tile of values at a time.
+            float* sums = qt;
+            new Span<float>(sums, d * width).Clear();
+            for (int j0 = 0; j0 < n; j0 += ValueTile)
+            {
+                int count = Math.Min(ValueTile, n - j0);
+                for (int j = 0; j < count; j++)
+                {
+                    if (j0 + j + Prefetch < n) Prefetch2(kv.Value(lo + j0 + j + Prefetch, kvHead, rowBytes, headBytes), headBytes);
+                    float* value = tile + (long)j * d;
+                    float* row = Load(isa, l, kv.Value(lo + j0 + j, kvHead, rowBytes, headBytes), value);
+                    if (row != value) Buffer.MemoryCopy(row, value, d * sizeof(float), d * sizeof(float));
+                }
+                for (int v = 0; v < vectors; v++) Values(st + (long)j0 * width + v * lanes, width, count, tile, sums + v * lanes);
+            }
+            for (int c = 0; c < d; c++)
+                for (int i = 0; i < m; i++)
+                {
+                    float sum = sums[c * width + i];
+                    output[outputs[i] + c] = l.Bf16 ? Fp.RoundToBf16(sum) : sum;
+                }
         }
 
         /// <summary>Scores of one key for every query lane: 4 vectors at a time, each dimension broadcast from the key.</summary>
@@ -273,19 +308,19 @@ public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats 
             }
         }
 
-        /// <summary>Σ_j p[j]·v[j] for one vector of query lanes, 8 output columns at a time in registers.</summary>
+        /// <summary>
+        /// sums[c] += Σ_j p[j]·v[j][c] for one vector of query lanes over a tile of values, 8 columns at a time in
+        /// registers (loaded from and stored back to <paramref name="sums"/> [d, width] once per tile).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Values(float* p, int width, int n, float* values, long* outputs)
+        private void Values(float* p, int width, int n, float* values, float* sums)
         {
-            // The sums leave the registers by plain stores: a call while they are live would make the JIT keep them
-            // on the stack through the whole loop.
-            int lanes = TLanes.Count;
-            float* sums = stackalloc float[8 * TLanes.Count];
             int d = l.HeadDim, c = 0;
             for (; c + 8 <= d; c += 8)
             {
-                TLanes a0 = TLanes.Zero, a1 = TLanes.Zero, a2 = TLanes.Zero, a3 = TLanes.Zero;
-                TLanes a4 = TLanes.Zero, a5 = TLanes.Zero, a6 = TLanes.Zero, a7 = TLanes.Zero;
+                float* s = sums + (long)c * width;
+                TLanes a0 = TLanes.Load(s), a1 = TLanes.Load(s + width), a2 = TLanes.Load(s + 2 * width), a3 = TLanes.Load(s + 3 * width);
+                TLanes a4 = TLanes.Load(s + 4 * width), a5 = TLanes.Load(s + 5 * width), a6 = TLanes.Load(s + 6 * width), a7 = TLanes.Load(s + 7 * width);
                 for (int j = 0; j < n; j++)
                 {
                     var pj = TLanes.Load(p + (long)j * width);
@@ -299,33 +334,23 @@ public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats 
                     a6 = TLanes.Fma(pj, TLanes.Broadcast(v[6]), a6);
                     a7 = TLanes.Fma(pj, TLanes.Broadcast(v[7]), a7);
                 }
-                a0.Store(sums);
-                a1.Store(sums + lanes);
-                a2.Store(sums + 2 * lanes);
-                a3.Store(sums + 3 * lanes);
-                a4.Store(sums + 4 * lanes);
-                a5.Store(sums + 5 * lanes);
-                a6.Store(sums + 6 * lanes);
-                a7.Store(sums + 7 * lanes);
-                for (int t = 0; t < 8; t++) Write(sums + t * lanes, c + t, outputs);
+                a0.Store(s);
+                a1.Store(s + width);
+                a2.Store(s + 2 * width);
+                a3.Store(s + 3 * width);
+                a4.Store(s + 4 * width);
+                a5.Store(s + 5 * width);
+                a6.Store(s + 6 * width);
+                a7.Store(s + 7 * width);
             }
             for (; c < d; c++)
             {
-                var a = TLanes.Zero;
+                float* s = sums + (long)c * width;
+                var a = TLanes.Load(s);
                 for (int j = 0; j < n; j++)
                     a = TLanes.Fma(TLanes.Load(p + (long)j * width), TLanes.Broadcast(values[(long)j * d + c]), a);
-                a.Store(sums);
-                Write(sums, c, outputs);
+                a.Store(s);
             }
-        }
-
-        /// <summary>Output column <paramref name="column"/> of each real query lane from its lane sum.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Write(float* sums, int column, long* outputs)
-        {
-            if (l.Bf16) TLanes.RoundToBf16(TLanes.Load(sums)).Store(sums);
-            for (int i = 0; i < TLanes.Count; i++)
-                if (outputs[i] >= 0) output[outputs[i] + column] = sums[i];
         }
     }
 }
