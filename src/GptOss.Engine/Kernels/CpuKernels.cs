@@ -12,6 +12,7 @@ public sealed unsafe partial class CpuKernels : IDisposable
     private readonly NativeBuffer<float> _split = new();
     private readonly NativeBuffer<float> _hidden = new();
     private readonly NativeBuffer<float> _activations = new();
+    private readonly NativeBuffer<float> _partials = new();
     private readonly NativeBuffer<int> _selected = new();
     private readonly NativeBuffer<float> _weights = new();
 
@@ -28,21 +29,20 @@ public sealed unsafe partial class CpuKernels : IDisposable
 
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r]; x has W.Cols floats, y W.Rows floats.</summary>
     public void Gemv(in Mxfp4Matrix w, float* x, float* y, Bias bias = default) =>
-        Gemv(w, w.Rows, w.Cols, &Mxfp4Dot.Dot4, &Mxfp4Dot.Dot1, x, y, bias);
+        Gemv(w, w.Rows, w.Cols, &Mxfp4Dot.Dot1, x, y, bias);
 
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix.</summary>
     public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default) =>
-        Gemv(w, w.Rows, w.Cols, &Bf16Dot.Dot4, &Bf16Dot.Dot1, x, y, bias);
+        Gemv(w, w.Rows, w.Cols, &Bf16Dot.Dot1, x, y, bias);
 
-    private void Gemv<TMatrix>(in TMatrix w, int rows, int cols,
-        delegate*<KernelIsa, in TMatrix, int, float*, float*, void> dot4, delegate*<KernelIsa, in TMatrix, int, float*, float> dot1,
+    private void Gemv<TMatrix>(in TMatrix w, int rows, int cols, delegate*<KernelIsa, in TMatrix, int, float*, float> dot,
         float* x, float* y, Bias bias) where TMatrix : struct
     {
         Require(x, nameof(x));
         Require(y, nameof(y));
         float* xs = _split.Get(cols);
         ActivationSplit.Split(x, xs, cols);
-        Pool.For(rows, 4, new GemvJob<TMatrix>(Isa, w, dot4, dot1, xs, y, bias));
+        Pool.For(rows, 4, new GemvJob<TMatrix>(Isa, w, dot, xs, y, bias));
     }
 
     /// <summary>
@@ -85,25 +85,22 @@ public sealed unsafe partial class CpuKernels : IDisposable
         _split.Dispose();
         _hidden.Dispose();
         _activations.Dispose();
+        _partials.Dispose();
         _selected.Dispose();
         _weights.Dispose();
     }
 
-    /// <summary>A GEMV over rows [start, end) of one weight format, four rows at a time (<see cref="Mxfp4Dot"/>, <see cref="Bf16Dot"/>).</summary>
-    private readonly struct GemvJob<TMatrix>(KernelIsa isa, TMatrix w, delegate*<KernelIsa, in TMatrix, int, float*, float*, void> dot4,
-        delegate*<KernelIsa, in TMatrix, int, float*, float> dot1,
+    /// <summary>
+    /// A GEMV over rows [start, end) of one weight format (<see cref="Mxfp4Dot"/>, <see cref="Bf16Dot"/>), one row after
+    /// the other: each thread reads one sequential stream, which the prefetcher keeps ahead of (several interleaved row
+    /// streams measured ~30 % slower from DRAM, despite sharing the activation loads).
+    /// </summary>
+    private readonly struct GemvJob<TMatrix>(KernelIsa isa, TMatrix w, delegate*<KernelIsa, in TMatrix, int, float*, float> dot,
         float* xs, float* y, Bias bias) : IRangeJob where TMatrix : struct
     {
         public void Run(int start, int end)
         {
-            float* dots = stackalloc float[4];
-            int r = start;
-            for (; r + 4 <= end; r += 4)
-            {
-                dot4(isa, w, r, xs, dots);
-                for (int k = 0; k < 4; k++) y[r + k] = dots[k] + bias[r + k];
-            }
-            for (; r < end; r++) y[r] = dot1(isa, w, r, xs) + bias[r];
+            for (int r = start; r < end; r++) y[r] = dot(isa, w, r, xs) + bias[r];
         }
     }
 
