@@ -28,10 +28,12 @@ public sealed unsafe partial class CpuKernels
 
         float* hs = _hidden.Get(hidden);
         ActivationSplit.Split(h, hs, hidden);
+        var hq = Integers(hs, hidden, 1, _hiddenIntegers, _hiddenScaleIndex);
         float* activations = _activations.Get((long)k * intermediate);
-        Pool.For(k * intermediate, 2, new GateUpJob(Isa, w, selected, hs, activations));
+        Pool.For(k * intermediate, 1, new GateUpJob(Isa, w, selected, hs, hq, activations));
+        var aq = Integers(activations, intermediate, k, _integers, _scaleIndex);
         float* partials = _partials.Get((long)k * hidden);
-        Pool.For(k * hidden, 4, new DownJob(Isa, w, selected, routing, activations, partials));
+        Pool.For(k * hidden, 4, new DownJob(Isa, w, selected, routing, activations, aq, partials));
         for (int r = 0; r < hidden; r++) output[r] = partials[r];
         for (int slot = 1; slot < k; slot++)
         {
@@ -41,7 +43,7 @@ public sealed unsafe partial class CpuKernels
     }
 
     /// <summary>Item p = (expert slot p / I, gate/up row pair p % I: rows 2i, 2i+1) → split SwiGLU activation.</summary>
-    private readonly struct GateUpJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* hs, float* activations) : IRangeJob
+    private readonly struct GateUpJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* hs, Int16Blocks hq, float* activations) : IRangeJob
     {
         public void Run(int start, int end)
         {
@@ -52,15 +54,16 @@ public sealed unsafe partial class CpuKernels
                 int e = selected[slot];
                 var w1 = w.GateUp(e);
                 var b1 = w.GateUpBias(e);
-                float gate = Mxfp4Dot.Dot1(isa, w1, 2 * i, hs) + b1[2 * i];
-                float up = Mxfp4Dot.Dot1(isa, w1, 2 * i + 1, hs) + b1[2 * i + 1];
+                float gate = Mxfp4Dot.Dot1(isa, w1, 2 * i, hs, hq) + b1[2 * i];
+                float up = Mxfp4Dot.Dot1(isa, w1, 2 * i + 1, hs, hq) + b1[2 * i + 1];
                 activations[(long)slot * intermediate + ActivationSplit.IndexOf(i, intermediate)] = SwiGlu.Apply(gate, up);
             }
         }
     }
 
     /// <summary>Item p = (expert slot p / H, output row p % H) → that expert's weighted output row.</summary>
-    private readonly struct DownJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* routing, float* activations, float* partials) : IRangeJob
+    private readonly struct DownJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* routing, float* activations, Int16Blocks aq,
+        float* partials) : IRangeJob
     {
         public void Run(int start, int end)
         {
@@ -69,7 +72,7 @@ public sealed unsafe partial class CpuKernels
             {
                 int slot = p / hidden, r = p % hidden;
                 int e = selected[slot];
-                float dot = Mxfp4Dot.Dot1(isa, w.Down(e), r, activations + (long)slot * intermediate);
+                float dot = Mxfp4Dot.Dot1(isa, w.Down(e), r, activations + (long)slot * intermediate, aq.Slot(slot, intermediate));
                 partials[p] = routing[slot] * (dot + w.DownBias(e)[r]);
             }
         }

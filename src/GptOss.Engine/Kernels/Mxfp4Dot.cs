@@ -26,12 +26,19 @@ internal static unsafe class Mxfp4Dot
         else Avx2Rows4(b, s, blocks, xs, result);
     }
 
-    public static float Dot1(KernelIsa isa, in Mxfp4Matrix w, int row, float* xs)
+    public static float Dot1(KernelIsa isa, in Mxfp4Matrix w, int row, float* xs) => Dot1(isa, w, row, xs, default);
+
+    /// <summary>
+    /// Row <paramref name="row"/> against the split activations, or against their integer form <paramref name="q"/>
+    /// when one was made (<see cref="Mxfp4Activations.Int16"/>) and the row has no scale 255.
+    /// </summary>
+    public static float Dot1(KernelIsa isa, in Mxfp4Matrix w, int row, float* xs, in Int16Blocks q)
     {
         int blocks = w.BlocksPerRow;
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
         if (isa == KernelIsa.Scalar || ScaleScan.ContainsMax(s, blocks)) return Scalar(b, s, blocks, xs);
+        if (!q.IsEmpty) return Mxfp4Int16Dot.Row(b, s, blocks, q);
         return isa == KernelIsa.Avx512 ? Avx512Row(b, s, blocks, xs) : Avx2Row(b, s, blocks, xs);
     }
 
