@@ -10,7 +10,7 @@ namespace GptOss.Engine.Kernels;
 /// kernel meets them: 64 values = evens of 2p, evens of 2p+1, odds of 2p, odds of 2p+1. <see cref="ScaleIndex"/> holds,
 /// per block, what the kernel adds to a weight's E8M0 exponent to index <see cref="WideScaleTable"/>.
 /// </summary>
-public readonly unsafe struct Int16Blocks(short* values, int* scaleIndex)
+internal readonly unsafe struct Int16Blocks(short* values, int* scaleIndex)
 {
     public readonly short* Values = values;
     public readonly int* ScaleIndex = scaleIndex;
@@ -33,48 +33,41 @@ public readonly unsafe struct Int16Blocks(short* values, int* scaleIndex)
     /// <summary>
     /// Fills <paramref name="values"/> (cols shorts) and <paramref name="scaleIndex"/> (cols/32 ints) from a split
     /// activation vector (<see cref="ActivationSplit"/>). False when the vector holds inf or NaN (take the float path).
+    /// AVX-512 only, like the kernel that reads the result.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Quantize(float* split, int cols, short* values, int* scaleIndex)
     {
-        int blocks = cols / 32;
-        for (int g = 0; g < blocks; g++)
+        var magnitude = Vector512.Create(0x7FFFFFFFu);
+        for (int g = 0; g < cols / 32; g++)
         {
             float* x = split + 32 * g;   // evens x[0..16), odds x[16..32)
-            float max = 0f;
-            for (int j = 0; j < 32; j++) max = Math.Max(max, Math.Abs(x[j]));
-            if (!float.IsFinite(max)) return false;
+            // The largest magnitude by its bits: inf and NaN compare above every finite value.
+            var bits = Vector512.Max(Vector512.Load((uint*)x) & magnitude, Vector512.Load((uint*)x + 16) & magnitude);
+            var bits256 = Vector256.Max(bits.GetLower(), bits.GetUpper());
+            var bits128 = Vector128.Max(bits256.GetLower(), bits256.GetUpper());
+            uint maxBits = Math.Max(Math.Max(bits128[0], bits128[1]), Math.Max(bits128[2], bits128[3]));
+            if (maxBits >= 0x7F800000u) return false;
+            float max = BitConverter.UInt32BitsToSingle(maxBits);
             int k = max == 0f ? 0 : 14 - Math.ILogB(max);
             scaleIndex[g] = KMax - k;
             short* evens = values + 64 * (g / 2) + 16 * (g & 1), odds = evens + 32;
-            if (k >= -126 && k <= 127) Round(x, (float)Math.ScaleB(1.0, k), evens, odds);
+            if (k <= 127)
+            {
+                // Nearest-even rounding (MXCSR default); saturation turns a rounded 32768 into 32767.
+                var multiplier = Vector512.Create((float)Math.ScaleB(1.0, k));
+                Avx512F.ConvertToVector256Int16WithSaturation(Avx512F.ConvertToVector512Int32(Vector512.Load(x) * multiplier)).Store(evens);
+                Avx512F.ConvertToVector256Int16WithSaturation(Avx512F.ConvertToVector512Int32(Vector512.Load(x + 16) * multiplier)).Store(odds);
+            }
             else
                 for (int j = 0; j < 16; j++)
                 {
-                    // Beyond a float multiplier (|x| below 2^-113): exact in double.
+                    // |x| below 2^-113: 2^k is beyond float, the product exact in double.
                     evens[j] = (short)Math.Round(Math.ScaleB(x[j], k), MidpointRounding.ToEven);
                     odds[j] = (short)Math.Round(Math.ScaleB(x[16 + j], k), MidpointRounding.ToEven);
                 }
         }
         return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Round(float* x, float multiplier, short* evens, short* odds)
-    {
-        if (Avx512F.IsSupported)
-        {
-            // Nearest-even rounding (MXCSR default); saturation turns a rounded 32768 into 32767.
-            var m = Vector512.Create(multiplier);
-            Avx512F.ConvertToVector256Int16WithSaturation(Avx512F.ConvertToVector512Int32(Vector512.Load(x) * m)).Store(evens);
-            Avx512F.ConvertToVector256Int16WithSaturation(Avx512F.ConvertToVector512Int32(Vector512.Load(x + 16) * m)).Store(odds);
-            return;
-        }
-        for (int j = 0; j < 16; j++)
-        {
-            evens[j] = (short)Math.Clamp(MathF.Round(x[j] * multiplier, MidpointRounding.ToEven), short.MinValue, short.MaxValue);
-            odds[j] = (short)Math.Clamp(MathF.Round(x[16 + j] * multiplier, MidpointRounding.ToEven), short.MinValue, short.MaxValue);
-        }
     }
 
     private static float* CreateWideScaleTable()
