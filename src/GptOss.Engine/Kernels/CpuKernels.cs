@@ -38,22 +38,27 @@ public sealed unsafe partial class CpuKernels : IDisposable
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r]; x has W.Cols floats, y W.Rows floats.</summary>
     public void Gemv(in Mxfp4Matrix w, float* x, float* y, Bias bias = default)
     {
-        Require(x, nameof(x));
-        Require(y, nameof(y));
-        float* xs = _split.Get(w.Cols);
-        ActivationSplit.Split(x, xs, w.Cols);
+        float* xs = SplitInput(x, y, w.Cols);
         var q = Integers(xs, w.Cols, 1, _integers, _scaleIndex);
         Pool.For(w.Rows, 4, new GemvJob<Mxfp4RowDot>(new Mxfp4RowDot(Isa, w, xs, q), y, bias));
     }
 
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix.</summary>
-    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default)
+    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default) =>
+        Pool.For(w.Rows, 4, new GemvJob<Bf16RowDot>(new Bf16RowDot(Isa, w, SplitInput(x, y, w.Cols)), y, bias));
+
+    /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a float32 matrix.</summary>
+    public void Gemv(in F32Matrix w, float* x, float* y, Bias bias = default) =>
+        Pool.For(w.Rows, 4, new GemvJob<F32RowDot>(new F32RowDot(Isa, w, SplitInput(x, y, w.Cols)), y, bias));
+
+    /// <summary>A GEMV's input in the split layout every dot kernel reads (<see cref="ActivationSplit"/>), in scratch.</summary>
+    private float* SplitInput(float* x, float* y, int cols)
     {
         Require(x, nameof(x));
         Require(y, nameof(y));
-        float* xs = _split.Get(w.Cols);
-        ActivationSplit.Split(x, xs, w.Cols);
-        Pool.For(w.Rows, 4, new GemvJob<Bf16RowDot>(new Bf16RowDot(Isa, w, xs), y, bias));
+        float* xs = _split.Get(cols);
+        ActivationSplit.Split(x, xs, cols);
+        return xs;
     }
 
     /// <summary>
@@ -129,6 +134,11 @@ public sealed unsafe partial class CpuKernels : IDisposable
     private readonly struct Bf16RowDot(KernelIsa isa, Bf16Matrix w, float* xs) : IRowDot
     {
         public float Dot(int row) => Bf16Dot.Dot1(isa, w, row, xs);
+    }
+
+    private readonly struct F32RowDot(KernelIsa isa, F32Matrix w, float* xs) : IRowDot
+    {
+        public float Dot(int row) => F32Dot.Dot1(isa, w, row, xs);
     }
 
     private readonly struct Mxfp4RowDot(KernelIsa isa, Mxfp4Matrix w, float* xs, Int16Blocks q) : IRowDot

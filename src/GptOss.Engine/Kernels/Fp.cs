@@ -24,6 +24,17 @@ public static unsafe class Fp
 
     public static float Bf16ToFloat(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 
+    /// <summary>The BF16 nearest to <paramref name="value"/> (ties to even; NaN stays NaN).</summary>
+    public static ushort FloatToBf16(float value)
+    {
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        if (float.IsNaN(value)) return (ushort)((bits >> 16) | 0x40);
+        return (ushort)((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+    }
+
+    /// <summary><paramref name="value"/> rounded to the nearest BF16, as float32 (what a BF16 tensor op stores).</summary>
+    public static float RoundToBf16(float value) => Bf16ToFloat(FloatToBf16(value));
+
     private static float* CreateScaleTable()
     {
         var table = (float*)NativeMemory.AlignedAlloc(256 * sizeof(float), 64);

@@ -7,7 +7,8 @@ namespace GptOss.Engine.Model;
 
 /// <summary>
 /// Pre-norm attention with biased q/k/v/o, grouped-query heads, learned sinks (an extra softmax column without a
-/// value), YaRN RoPE and, on sliding layers, a window of <c>W</c> keys including the current one.
+/// value), YaRN RoPE and, on sliding layers, a window of <c>W</c> keys including the current one. On the CPU the math runs
+/// in <see cref="CpuAttention"/>; the tensor path below serves other devices (and is what the CPU path is tested against).
 /// </summary>
 internal sealed class AttentionBlock
 {
@@ -17,11 +18,13 @@ internal sealed class AttentionBlock
     private readonly RotaryEmbedding _rope;
     private readonly int _heads, _kvHeads, _headDim;
     private readonly double _smScale;
+    private readonly CpuAttention? _cpu;
 
     /// <summary>Keys visible per query on this layer; 0 = the whole causal prefix.</summary>
     public int Window { get; }
 
-    public AttentionBlock(WeightLoader w, int layer, RotaryEmbedding rope)
+    /// <param name="cpu">The CPU attention's shared scratch; null = the tensor path.</param>
+    public AttentionBlock(WeightLoader w, int layer, RotaryEmbedding rope, CpuAttentionScratch? cpu)
     {
         var c = w.Checkpoint.Config;
         var n = w.Names;
@@ -53,11 +56,14 @@ internal sealed class AttentionBlock
         _out = w.Linear(w.Dense(n.Output(layer, "weight"), h, qd), w.Dense(n.Output(layer, "bias"), h));
         using var sinks = w.Dense(n.Sinks(layer), _heads);
         _sinks = sinks.view(_kvHeads, _heads / _kvHeads, 1, 1).DetachFromDisposeScope();
+        if (cpu is not null && CpuAttention.Supports(_q, _k, _v, _out))
+            _cpu = new CpuAttention(_norm, _q, _k, _v, _out, rope, sinks, _heads, _kvHeads, _headDim, Window, (int)h, w.ActivationType, cpu);
     }
 
     /// <summary><c>x + Attn(RMSNorm(x))</c> for rows of <paramref name="x"/> [T, H] at positions start..start+T-1.</summary>
     public Tensor Forward(Tensor x, LayerKvCache cache, int start)
     {
+        if (_cpu is not null) return _cpu.Forward(x, cache, start);
         long count = x.shape[0];
         int group = _heads / _kvHeads;
         var t = _norm.Forward(x);

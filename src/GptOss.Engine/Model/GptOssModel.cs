@@ -25,6 +25,7 @@ internal sealed class GptOssModel : IDisposable
 
     private readonly int _slidingRollback;
     private readonly KernelThreadPool? _pool;   // the CPU kernels' threads
+    private readonly CpuAttentionScratch? _attentionScratch;
 
     /// <param name="threads">Threads the CPU kernels use (0 = every processor).</param>
     public GptOssModel(Checkpoint checkpoint, ScalarType activationType, Device device, int contextLength, int slidingRollback, int threads)
@@ -38,12 +39,14 @@ internal sealed class GptOssModel : IDisposable
         var rope = new RotaryEmbedding(c, contextLength, device);
         Func<MoeExpertWeights, IMoeExperts> experts;
         CpuKernels? kernels = null;
+        CpuAttentionScratch? attention = null;
         if (device.type == DeviceType.CPU)
         {
             _pool = new KernelThreadPool(threads);
             // BF16 activations carry 8 mantissa bits: the experts' 16-bit integer activations lose nothing that matters.
             var activations = activationType == ScalarType.BFloat16 ? Mxfp4Activations.Int16 : Mxfp4Activations.Float32;
             var scratch = new CpuExpertScratch(kernels = new CpuKernels(_pool, mxfp4Activations: activations));
+            _attentionScratch = attention = new CpuAttentionScratch(kernels);
             experts = weights => new CpuMoeExperts(weights, scratch);
         }
         else
@@ -57,7 +60,7 @@ internal sealed class GptOssModel : IDisposable
         _moe = new MoeBlock[c.NumHiddenLayers];
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
-            _attention[l] = new AttentionBlock(w, l, rope);
+            _attention[l] = new AttentionBlock(w, l, rope, attention);
             _moe[l] = new MoeBlock(w, l, experts);
         }
         _finalNorm = new RmsNorm(w.Float32(w.Names.FinalNorm, h), c.RmsNormEps);
@@ -89,5 +92,9 @@ internal sealed class GptOssModel : IDisposable
         return _unembedding.Forward(_finalNorm.Forward(x)).to(ScalarType.Float32);
     }
 
-    public void Dispose() => _pool?.Dispose();
+    public void Dispose()
+    {
+        _attentionScratch?.Dispose();
+        _pool?.Dispose();
+    }
 }

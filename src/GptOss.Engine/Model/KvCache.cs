@@ -1,3 +1,5 @@
+using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,11 +10,12 @@ namespace GptOss.Engine.Model;
 /// layer keeps a ring of <c>window + rollback</c> slots (slot = p mod capacity), enough to attend over the window and
 /// to step back a little for prefix reuse. Each slot remembers which position it holds.
 /// </summary>
-internal sealed class LayerKvCache : IDisposable
+internal sealed unsafe class LayerKvCache : IDisposable
 {
     private readonly Tensor _keys, _values;   // [capacity, kvHeads, headDim]
     private readonly long[] _slotPositions;   // -1 = empty
     private readonly int _window;             // 0 = full attention
+    private readonly int _rowElements;        // kvHeads · headDim
 
     public int Capacity { get; }
 
@@ -20,6 +23,7 @@ internal sealed class LayerKvCache : IDisposable
     {
         Capacity = capacity;
         _window = window;
+        _rowElements = kvHeads * headDim;
         _keys = torch.zeros([capacity, kvHeads, headDim], type, device).DetachFromDisposeScope();
         _values = torch.zeros([capacity, kvHeads, headDim], type, device).DetachFromDisposeScope();
         _slotPositions = new long[capacity];
@@ -35,11 +39,7 @@ internal sealed class LayerKvCache : IDisposable
         int count = (int)k.shape[0];
         if (_window == 0)
         {
-            if (start + count > Capacity)
-                throw new InvalidOperationException($"position {start + count - 1} is beyond the KV cache capacity {Capacity}");
-            _keys.narrow(0, start, count).copy_(k);
-            _values.narrow(0, start, count).copy_(v);
-            for (int p = start; p < start + count; p++) _slotPositions[p] = p;
+            Store(start, k, v);
             return (_keys.narrow(0, 0, start + count), _values.narrow(0, 0, start + count),
                 torch.arange(start + count, ScalarType.Int64, _keys.device));
         }
@@ -51,22 +51,65 @@ internal sealed class LayerKvCache : IDisposable
         for (int i = 0; i < count; i++) visible[Capacity + i] = start + i;
         var keys = torch.cat([_keys, k], 0);
         var values = torch.cat([_values, v], 0);
-
-        int kept = Math.Min(count, Capacity);
-        var slots = new long[kept];
-        for (int i = 0; i < kept; i++)
-        {
-            long p = start + count - kept + i;
-            slots[i] = p % Capacity;
-            _slotPositions[slots[i]] = p;
-        }
-        for (int s = 0; s < Capacity; s++)
-            if (_slotPositions[s] >= start + count) _slotPositions[s] = -1;
-        var slotIndex = torch.tensor(slots, device: _keys.device);
-        _keys.index_copy_(0, slotIndex, k.narrow(0, count - kept, kept));
-        _values.index_copy_(0, slotIndex, v.narrow(0, count - kept, kept));
+        Store(start, k, v);
         return (keys, values, torch.tensor(visible, device: _keys.device));
     }
+
+    /// <summary>Stores k/v [T, kvHeads, D] (the cache's dtype) of positions start..start+T-1; a ring keeps the last ones.</summary>
+    public void Store(int start, Tensor k, Tensor v)
+    {
+        int count = (int)k.shape[0];
+        EnsureFits(start, count);
+        int kept = Math.Min(count, Capacity);
+        var slots = new long[kept];
+        for (int i = 0; i < kept; i++) slots[i] = (start + count - kept + i) % Capacity;
+        if (_window == 0)
+        {
+            _keys.narrow(0, start, count).copy_(k);
+            _values.narrow(0, start, count).copy_(v);
+        }
+        else
+        {
+            var slotIndex = torch.tensor(slots, device: _keys.device);
+            _keys.index_copy_(0, slotIndex, k.narrow(0, count - kept, kept));
+            _values.index_copy_(0, slotIndex, v.narrow(0, count - kept, kept));
+        }
+        Record(start, count);
+    }
+
+    /// <summary>
+    /// Stores one position's key and value rows [kvHeads · headDim] given as float32 (already BF16 values when the
+    /// cache is BF16) straight into the CPU cache's memory.
+    /// </summary>
+    public void Store(int position, float* k, float* v)
+    {
+        EnsureFits(position, 1);
+        long offset = (long)(position % Capacity) * _rowElements;
+        if (_keys.dtype == ScalarType.BFloat16)
+        {
+            ushort* keys = (ushort*)Data(_keys) + offset, values = (ushort*)Data(_values) + offset;
+            for (int i = 0; i < _rowElements; i++)
+            {
+                keys[i] = Fp.FloatToBf16(k[i]);
+                values[i] = Fp.FloatToBf16(v[i]);
+            }
+        }
+        else
+        {
+            long bytes = (long)_rowElements * sizeof(float);
+            Buffer.MemoryCopy(k, (float*)Data(_keys) + offset, bytes, bytes);
+            Buffer.MemoryCopy(v, (float*)Data(_values) + offset, bytes, bytes);
+        }
+        Record(position, 1);
+    }
+
+    /// <summary>
+    /// Where a pass over positions <paramref name="newStart"/>.. finds keys and values: earlier positions in this CPU
+    /// cache, its own in <paramref name="newKeys"/>/<paramref name="newValues"/> ([T, kvHeads, D], the cache's dtype).
+    /// Read it before the pass's rows are stored (a ring may overwrite what they see).
+    /// </summary>
+    public KeyValueRows Rows(int newStart, byte* newKeys, byte* newValues) =>
+        new(Data(_keys), Data(_values), Capacity, newKeys, newValues, newStart);
 
     /// <summary>Whether a forward pass can start at <paramref name="position"/>: every key it may see is still held.</summary>
     public bool CanResumeAt(int position)
@@ -79,6 +122,24 @@ internal sealed class LayerKvCache : IDisposable
     }
 
     public void Clear() => Array.Fill(_slotPositions, -1L);
+
+    private void EnsureFits(int start, int count)
+    {
+        if (_window == 0 && start + count > Capacity)
+            throw new InvalidOperationException($"position {start + count - 1} is beyond the KV cache capacity {Capacity}");
+    }
+
+    /// <summary>Slot bookkeeping for positions start..start+count-1 just written; a ring forgets positions after them (a rollback's leftovers).</summary>
+    private void Record(int start, int count)
+    {
+        int kept = Math.Min(count, Capacity);
+        for (int p = start + count - kept; p < start + count; p++) _slotPositions[p % Capacity] = p;
+        if (_window == 0) return;
+        for (int s = 0; s < Capacity; s++)
+            if (_slotPositions[s] >= start + count) _slotPositions[s] = -1;
+    }
+
+    private static byte* Data(Tensor t) => (byte*)MappedTensor.THSTensor_data(t.Handle);
 
     public void Dispose()
     {

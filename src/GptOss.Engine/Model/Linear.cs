@@ -7,30 +7,47 @@ using static TorchSharp.torch.nn.functional;
 namespace GptOss.Engine.Model;
 
 /// <summary>
-/// <c>y = x·Wᵀ + b</c>. One row of <c>x</c> against BF16 weights on the CPU (decode: bandwidth-bound) goes through the
-/// BF16 GEMV kernel on the kernels' threads, reading the mapped weights directly; everything else through libtorch.
+/// <c>y = x·Wᵀ + b</c>. One row of <c>x</c> on the CPU (decode: bandwidth-bound) goes through the GEMV kernel of the
+/// weights' format (BF16, or float32 in the float32 mode) on the kernels' threads, reading the weights directly;
+/// everything else through libtorch.
 /// </summary>
 internal sealed unsafe class Linear
 {
     private readonly Tensor _weight;
     private readonly Tensor? _bias;
     private readonly CpuKernels? _kernels;
-    private readonly Bf16Matrix _matrix;
+    private readonly Bf16Matrix _bf16;
+    private readonly F32Matrix _f32;   // used when the weights are float32
     private readonly Bias _kernelBias;
 
     public Linear(Tensor weight, Tensor? bias, CpuKernels? kernels)
     {
         _weight = weight;
         _bias = bias;
-        if (kernels is null || weight.device.type != DeviceType.CPU || weight.dtype != ScalarType.BFloat16 || !weight.is_contiguous()
-            || bias is { } b && (b.dtype != ScalarType.BFloat16 || !b.is_contiguous()))
+        var type = weight.dtype;
+        if (kernels is null || weight.device.type != DeviceType.CPU || type is not (ScalarType.BFloat16 or ScalarType.Float32)
+            || !weight.is_contiguous() || bias is { } b && (b.dtype != type || !b.is_contiguous()))
             return;
         _kernels = kernels;
-        _matrix = new Bf16Matrix((ushort*)MappedTensor.THSTensor_data(weight.Handle), (int)weight.shape[0], (int)weight.shape[1]);
-        _kernelBias = bias is null ? Bias.None : Bias.Bf16((ushort*)MappedTensor.THSTensor_data(bias.Handle));
+        int rows = (int)weight.shape[0], cols = (int)weight.shape[1];
+        var data = MappedTensor.THSTensor_data(weight.Handle);
+        var biasData = bias is null ? IntPtr.Zero : MappedTensor.THSTensor_data(bias.Handle);
+        if (type == ScalarType.BFloat16)
+        {
+            _bf16 = new Bf16Matrix((ushort*)data, rows, cols);
+            _kernelBias = bias is null ? Bias.None : Bias.Bf16((ushort*)biasData);
+        }
+        else
+        {
+            _f32 = new F32Matrix((float*)data, rows, cols);
+            _kernelBias = bias is null ? Bias.None : Bias.F32((float*)biasData);
+        }
     }
 
     public Tensor Weight => _weight;
+
+    /// <summary>Whether <see cref="Gemv"/> is available (CPU kernels over BF16 or float32 weights).</summary>
+    public bool HasKernel => _kernels is not null;
 
     /// <summary><paramref name="x"/> [T, in] → [T, out] in <paramref name="outputType"/> (default: x's dtype).</summary>
     public Tensor Forward(Tensor x, ScalarType? outputType = null)
@@ -39,9 +56,17 @@ internal sealed unsafe class Linear
         if (_kernels is null || x.shape[0] != 1)
             return linear(x, _weight, _bias).to(type);
         var input = x.to(ScalarType.Float32).contiguous();
-        var output = torch.empty([1, _matrix.Rows], ScalarType.Float32);
-        _kernels.Gemv(_matrix, (float*)MappedTensor.THSTensor_data(input.Handle), (float*)MappedTensor.THSTensor_data(output.Handle), _kernelBias);
+        var output = torch.empty([1, _weight.shape[0]], ScalarType.Float32);
+        Gemv((float*)MappedTensor.THSTensor_data(input.Handle), (float*)MappedTensor.THSTensor_data(output.Handle));
         GC.KeepAlive(input);
         return output.to(type);
+    }
+
+    /// <summary>y = W·x + b for one float32 row (x: in floats, y: out floats), on the CPU kernels.</summary>
+    public void Gemv(float* x, float* y)
+    {
+        if (_kernels is null) throw new InvalidOperationException("this projection has no CPU kernel (weights not on the CPU in BF16 or float32)");
+        if (_bf16.Data != null) _kernels.Gemv(_bf16, x, y, _kernelBias);
+        else _kernels.Gemv(_f32, x, y, _kernelBias);
     }
 }

@@ -1,4 +1,5 @@
 using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace GptOss.Engine.Model;
 /// RoPE with YaRN context extension, half-split (NeoX) rotation. Tables are computed once, in float32 like every
 /// reference: angle = position · inv_freq, cos/sin scaled by the YaRN concentration (applied to q and k alike).
 /// </summary>
-internal sealed class RotaryEmbedding
+internal sealed unsafe class RotaryEmbedding
 {
     private readonly Tensor _cos, _sin;
     private readonly int _half;
@@ -65,5 +66,40 @@ internal sealed class RotaryEmbedding
         var x1 = x.narrow(-1, 0, _half);
         var x2 = x.narrow(-1, _half, _half);
         return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], -1);
+    }
+
+    /// <summary>
+    /// Rotates <paramref name="heads"/> rows of D floats at <paramref name="position"/> in place, on the CPU tables;
+    /// <paramref name="roundToBf16"/>: rounding the tables and every product, sum and difference to BF16 as the BF16
+    /// tensor path does.
+    /// </summary>
+    public void Apply(float* x, int heads, int position, bool roundToBf16)
+    {
+        if ((uint)position >= (uint)MaxPositions)
+            throw new InvalidOperationException($"position {position} is beyond the context length {MaxPositions}");
+        float* cos = (float*)MappedTensor.THSTensor_data(_cos.Handle) + (long)position * _half;
+        float* sin = (float*)MappedTensor.THSTensor_data(_sin.Handle) + (long)position * _half;
+        for (int h = 0; h < heads; h++)
+        {
+            float* x1 = x + h * 2 * _half, x2 = x1 + _half;
+            for (int i = 0; i < _half; i++)
+            {
+                float a = x1[i], b = x2[i], c = cos[i], s = sin[i];
+                if (roundToBf16)
+                {
+                    c = Fp.RoundToBf16(c);
+                    s = Fp.RoundToBf16(s);
+                    x1[i] = Fp.RoundToBf16(Fp.RoundToBf16(a * c) - Fp.RoundToBf16(b * s));
+                    x2[i] = Fp.RoundToBf16(Fp.RoundToBf16(b * c) + Fp.RoundToBf16(a * s));
+                }
+                else
+                {
+                    x1[i] = a * c - b * s;
+                    x2[i] = b * c + a * s;
+                }
+            }
+        }
+        GC.KeepAlive(_cos);
+        GC.KeepAlive(_sin);
     }
 }

@@ -1,0 +1,98 @@
+using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
+using GptOss.Engine.Model;
+using TorchSharp;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace GptOss.Engine.Tests;
+
+/// <summary>
+/// The CPU attention (one decoded row on raw pointers, several rows through the visible-keys kernel) against the
+/// tensor path on random weights, step by step through one cache each: a prefill longer than the sliding ring, decodes
+/// past the window (the ring wraps), a rollback resumed with different rows (prefix reuse), more prefill after decodes.
+/// </summary>
+public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Window = 5, Rollback = 3, Context = 40;
+    private readonly TempDirectory _dir = WriteCheckpoint();
+
+    /// <summary>Head dim 24 leaves a tail after every 16- and 8-lane loop; 8 query heads over 2 kv heads (groups of 4).</summary>
+    private static TempDirectory WriteCheckpoint()
+    {
+        var dir = new TempDirectory();
+        RandomCheckpoint.Write(dir.Path, new RandomCheckpointOptions
+        {
+            Seed = 11,
+            Customize = c => c with { HiddenSize = 96, HeadDim = 24, NumAttentionHeads = 8, NumKeyValueHeads = 2, SlidingWindow = Window },
+        });
+        return dir;
+    }
+
+    public static TheoryData<ScalarType, KernelIsa> Cases()
+    {
+        var data = new TheoryData<ScalarType, KernelIsa>();
+        foreach (var isa in KernelIsas.Supported)
+        {
+            data.Add(ScalarType.Float32, isa);
+            data.Add(ScalarType.BFloat16, isa);
+        }
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Cases))]
+    public void MatchesTheTensorPathThroughDecodeRollbackAndPrefill(ScalarType type, KernelIsa isa)
+    {
+        using var checkpoint = Checkpoint.Open(_dir.Path);
+        var config = checkpoint.Config;
+        using var pool = new KernelThreadPool(2);
+        using var kernels = new CpuKernels(pool, isa);
+        using var scratch = new CpuAttentionScratch(kernels);
+        var rope = new RotaryEmbedding(config, Context, CPU);
+        // The reference uses the same GEMV kernel for single rows, so only the attention math differs.
+        var w = new WeightLoader(checkpoint, CPU, type, kernels);
+        using var inference = torch.inference_mode();
+        var generator = torch.manual_seed(5);
+        foreach (int layer in new[] { 0, 1 })
+        {
+            var reference = new AttentionBlock(w, layer, rope, cpu: null);
+            var cpu = new AttentionBlock(w, layer, rope, scratch);
+            Assert.Equal(layer == 0 ? Window : 0, cpu.Window);
+            int capacity = cpu.Window == 0 ? Context : Window + Rollback;
+            using var referenceCache = new LayerKvCache(capacity, cpu.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
+            using var cpuCache = new LayerKvCache(capacity, cpu.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
+
+            void Step(int start, int rows, string what)
+            {
+                using var scope = torch.NewDisposeScope();
+                var x = torch.randn([rows, config.HiddenSize], generator: generator).to(type);
+                var expected = reference.Forward(x, referenceCache, start) - x;
+                var actual = cpu.Forward(x, cpuCache, start) - x;
+                AssertClose(expected, actual, type, $"layer {layer} {what} at {start}");
+            }
+
+            Step(0, Window + Rollback + 2, "prefill longer than the ring");
+            for (int p = Window + Rollback + 2; p < 20; p++) Step(p, 1, "decode");
+            Assert.True(cpuCache.CanResumeAt(18) && referenceCache.CanResumeAt(18));
+            for (int p = 18; p < 22; p++) Step(p, 1, "decode after a rollback");
+            Step(22, 4, "prefill after decodes");
+            Step(26, 1, "decode");
+        }
+    }
+
+    /// <summary>
+    /// The attention contributions (output − x) agree to float32 rounding, or in BF16 to two roundings of the largest
+    /// contribution (both paths round at the same points; a sum in another order may flip a rounding).
+    /// </summary>
+    private void AssertClose(Tensor expected, Tensor actual, ScalarType type, string what)
+    {
+        double scale = expected.abs().max().to(ScalarType.Float64).item<double>();
+        double diff = (actual - expected).abs().max().to(ScalarType.Float64).item<double>();
+        double bar = (type == ScalarType.Float32 ? 1e-5 : 8e-3) * scale;
+        output.WriteLine($"{what}: max |diff| {diff:E2} at max |attn| {scale:E2}");
+        Assert.True(scale > 1e-2, $"{what}: degenerate test data (max |attn| {scale})");
+        Assert.True(diff <= bar, $"{what}: max |diff| {diff} > {bar} (max |attn| {scale})");
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
