@@ -48,15 +48,19 @@ public sealed unsafe partial class CpuKernels
         public void Run(int start, int end)
         {
             int intermediate = w.Intermediate;
-            for (int p = start; p < end; p++)
+            for (int p = start; p < end;)
             {
-                int slot = p / intermediate, i = p % intermediate;
-                int e = selected[slot];
-                var w1 = w.GateUp(e);
-                var b1 = w.GateUpBias(e);
-                float gate = Mxfp4Dot.Dot1(isa, w1, 2 * i, hs, hq) + b1[2 * i];
-                float up = Mxfp4Dot.Dot1(isa, w1, 2 * i + 1, hs, hq) + b1[2 * i + 1];
-                activations[(long)slot * intermediate + ActivationSplit.IndexOf(i, intermediate)] = SwiGlu.Apply(gate, up);
+                // The items of one expert: its matrix and bias looked up once.
+                int slot = p / intermediate, stop = Math.Min(end, (slot + 1) * intermediate);
+                var w1 = w.GateUp(selected[slot]);
+                var b1 = w.GateUpBias(selected[slot]);
+                float* a = activations + (long)slot * intermediate;
+                for (int i = p - slot * intermediate; p < stop; p++, i++)
+                {
+                    float gate = Mxfp4Dot.Dot1(isa, w1, 2 * i, hs, hq) + b1[2 * i];
+                    float up = Mxfp4Dot.Dot1(isa, w1, 2 * i + 1, hs, hq) + b1[2 * i + 1];
+                    a[ActivationSplit.IndexOf(i, intermediate)] = SwiGlu.Apply(gate, up);
+                }
             }
         }
     }
@@ -68,12 +72,15 @@ public sealed unsafe partial class CpuKernels
         public void Run(int start, int end)
         {
             int hidden = w.Hidden, intermediate = w.Intermediate;
-            for (int p = start; p < end; p++)
+            for (int p = start; p < end;)
             {
-                int slot = p / hidden, r = p % hidden;
-                int e = selected[slot];
-                float dot = Mxfp4Dot.Dot1(isa, w.Down(e), r, activations + (long)slot * intermediate, aq.Slot(slot, intermediate));
-                partials[p] = routing[slot] * (dot + w.DownBias(e)[r]);
+                int slot = p / hidden, stop = Math.Min(end, (slot + 1) * hidden);
+                var w2 = w.Down(selected[slot]);
+                var b2 = w.DownBias(selected[slot]);
+                float* a = activations + (long)slot * intermediate;
+                var q = aq.Slot(slot, intermediate);
+                for (int r = p - slot * hidden; p < stop; p++, r++)
+                    partials[p] = routing[slot] * (Mxfp4Dot.Dot1(isa, w2, r, a, q) + b2[r]);
             }
         }
     }
