@@ -68,7 +68,7 @@ public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
                 var x = torch.randn([rows, config.HiddenSize], generator: generator).to(type);
                 var expected = reference.Forward(x, referenceCache, start) - x;
                 var actual = cpu.Forward(x, cpuCache, start) - x;
-                AssertClose(expected, actual, type, $"layer {layer} {what} at {start}");
+                BlockOutputs.AssertClose(expected, actual, type, $"layer {layer} {what} at {start}", output);
             }
 
             Step(0, LongPrompt, "prefill of several row blocks");
@@ -79,20 +79,6 @@ public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
             Step(back + 4, 4, "prefill after decodes");
             Step(back + 8, 1, "decode");
         }
-    }
-
-    /// <summary>
-    /// The attention contributions (output − x) agree to float32 rounding, or in BF16 to two roundings of the largest
-    /// contribution (both paths round at the same points; a sum in another order may flip a rounding).
-    /// </summary>
-    private void AssertClose(Tensor expected, Tensor actual, ScalarType type, string what)
-    {
-        double scale = expected.abs().max().to(ScalarType.Float64).item<double>();
-        double diff = (actual - expected).abs().max().to(ScalarType.Float64).item<double>();
-        double bar = (type == ScalarType.Float32 ? 1e-5 : 8e-3) * scale;
-        output.WriteLine($"{what}: max |diff| {diff:E2} at max |attn| {scale:E2}");
-        Assert.True(scale > 1e-2, $"{what}: degenerate test data (max |attn| {scale})");
-        Assert.True(diff <= bar, $"{what}: max |diff| {diff} > {bar} (max |attn| {scale})");
     }
 
     public void Dispose() => _dir.Dispose();

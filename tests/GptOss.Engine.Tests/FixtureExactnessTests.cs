@@ -77,7 +77,7 @@ public sealed class FixtureExactnessTests(ITestOutputHelper output)
         var logits = new List<float[]> { engine.Prefill([tokens[0]]).Logits };
         // Prefill may reuse nothing: a fresh prompt of one token always computes that token.
         foreach (var token in tokens.Skip(1))
-            logits.Add(engine.Decode(token));
+            logits.Add(engine.Decode(token).ToArray());   // Decode reuses its buffer
         return logits;
     }
 

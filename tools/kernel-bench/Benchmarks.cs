@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace GptOss.KernelBench;
 
 /// <summary>The 20b shapes: GEMVs (decode), the MoE block, and batched MXFP4 paths (prefill).</summary>
-internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double readMedian)
+internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKernels, int repeats, double readMedian)
 {
     private const int Hidden = 2880, Intermediate = 2880, Experts = 32, Vocab = 201088;
     private const int QueryDim = 64 * 64, KvDim = 8 * 64;
@@ -28,8 +28,10 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
         Console.WriteLine($"{"GEMV (decode, 1 token)",-40} {"MB/call",8} {"us/call",17} {"GB/s",13} {"of read",8} {"GB/cpu-s",9}");
         var gateUp = weights.Mxfp4(Experts, 2 * Intermediate, Hidden);
         var down = weights.Mxfp4(Experts, Hidden, Intermediate);
-        Gemv("MXFP4 gate_up 5760x2880 (32 experts)", gateUp);
-        Gemv("MXFP4 down 2880x2880 (32 experts)", down);
+        Gemv("MXFP4 gate_up 5760x2880 (32 experts)", gateUp, kernels);
+        Gemv("MXFP4 down 2880x2880 (32 experts)", down, kernels);
+        Gemv("  same gate_up, int16 activations", gateUp, integerKernels);
+        Gemv("  same down, int16 activations", down, integerKernels);
         var q = Bf16(weights, QueryDim, Hidden);
         var k = Bf16(weights, KvDim, Hidden);
         var v = Bf16(weights, KvDim, Hidden);
@@ -45,6 +47,7 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
         // The same small matrix again and again stays in L2: what the kernels compute when memory is no limit.
         var gateUpRows = gateUp[0].Slice(0, 128);
         Report("MXFP4 128x2880 from L2 (compute)", gateUpRows.ByteCount, 64, i => kernels.Gemv(gateUpRows, x, y));
+        Report("  same, int16 activations", gateUpRows.ByteCount, 64, i => integerKernels.Gemv(gateUpRows, x, y));
         var qRows = new Bf16Matrix(q[0].Data, 64, Hidden);
         Report("BF16 64x2880 from L2 (compute)", qRows.ByteCount, 64, i => kernels.Gemv(qRows, x, y));
 
@@ -52,18 +55,19 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, int repeats, double 
         int[] selected = new int[4];
         float[] routing = [0.4f, 0.3f, 0.2f, 0.1f];
         long moeBytes = 4 * (gateUp[0].ByteCount + down[0].ByteCount + 2 * (2 * Intermediate + Hidden));
-        Report("MoE block, 4 of 32 experts (fused)", moeBytes, 16, i =>
-        {
-            for (int j = 0; j < 4; j++) selected[j] = (4 * i + j) % Experts;
-            kernels.Experts(layer, x, selected, routing, y);
-        });
+        foreach (var (name, with) in new[] { ("MoE block, 4 of 32 experts (fused)", kernels), ("  same, int16 activations", integerKernels) })
+            Report(name, moeBytes, 16, i =>
+            {
+                for (int j = 0; j < 4; j++) selected[j] = (4 * i + j) % Experts;
+                with.Experts(layer, x, selected, routing, y);
+            });
 
         Console.WriteLine();
         Batched(gateUp, x, y, (ushort*)weights.Bytes(2L * gateUp[0].Rows * gateUp[0].Cols), withTorch);
     }
 
-    private void Gemv(string name, Mxfp4Matrix[] matrices) =>
-        Report(name, matrices[0].ByteCount, matrices.Length, i => kernels.Gemv(matrices[i % matrices.Length], _x, _y));
+    private void Gemv(string name, Mxfp4Matrix[] matrices, CpuKernels with) =>
+        Report(name, matrices[0].ByteCount, matrices.Length, i => with.Gemv(matrices[i % matrices.Length], _x, _y));
 
     private static Bf16Matrix[] Bf16(Weights weights, int rows, int cols)
     {

@@ -21,6 +21,7 @@ for (int i = 0; i < args.Length; i++)
 
 using var pool = new KernelThreadPool(threads);
 using var kernels = new CpuKernels(pool);
+using var integerKernels = new CpuKernels(pool, mxfp4Activations: Mxfp4Activations.Int16);
 Console.WriteLine($"kernel-bench: {Environment.ProcessorCount} cpus, {threads} threads, path {kernels.Isa}, {repeats} repeats (best / median)");
 
 var bandwidth = new double[repeats];
@@ -31,5 +32,5 @@ Console.WriteLine($"read bandwidth (1 GiB, parallel): {readBest / 1e9:F1} / {rea
 Console.WriteLine();
 
 new AttentionBenchmarks(kernels, repeats).Run();
-new Benchmarks(kernels, repeats, readMedian).Run(withTorch);
+new Benchmarks(kernels, integerKernels, repeats, readMedian).Run(withTorch);
 return 0;

@@ -20,6 +20,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     private readonly KvCache _cache;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _prefillChunk;
+    private float[]? _decodeLogits;
 
     public ModelDescriptor Model { get; }
     public ModelConfig Config => _checkpoint.Config;
@@ -133,11 +134,14 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
         return (Run(rest, reused, allPositions: false), reused);
     }
 
-    /// <summary>Feeds one token after the cached sequence; returns its logits.</summary>
+    /// <summary>
+    /// Feeds one token after the cached sequence; returns its logits in a buffer the engine reuses for every decoded
+    /// token (valid until the next call), so decoding allocates no vocabulary-sized arrays.
+    /// </summary>
     internal float[] Decode(int token)
     {
         ValidatePrompt([token]);
-        return Run([token], _cache.Tokens.Count, allPositions: false, decode: true);
+        return Run([token], _cache.Tokens.Count, allPositions: false, decode: true, into: _decodeLogits ??= new float[Config.VocabSize]);
     }
 
     /// <summary>
@@ -145,11 +149,12 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     /// <see cref="EngineOptions.PrefillChunkTokens"/> (bounding the attention score memory of long prompts); returns
     /// float32 logits of every position (flattened) or of the last one. <paramref name="decode"/>: one generated token.
     /// </summary>
-    private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions, bool decode = false)
+    /// <param name="into">Where the last position's logits go (not with <paramref name="allPositions"/>); null = a new array.</param>
+    private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions, bool decode = false, float[]? into = null)
     {
         if (start + tokens.Count > Model.ContextLength)
             throw new ArgumentException($"{start + tokens.Count} positions exceed the context length {Model.ContextLength} (EngineOptions.MaxContext)");
-        var result = new List<float>(allPositions ? tokens.Count * Config.VocabSize : Config.VocabSize);
+        var result = into ?? new float[(allPositions ? tokens.Count : 1) * (long)Config.VocabSize];
         using var inference = torch.inference_mode();
         try
         {
@@ -161,9 +166,9 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
                 var logits = _model.Forward(chunk, start + done, _cache, allPositions, decode);
                 _cache.Appended(chunk);
                 if (allPositions || last)
-                    result.AddRange(logits.cpu().data<float>().ToArray());
+                    logits.cpu().data<float>().CopyTo(result, allPositions ? checked(done * Config.VocabSize) : 0);
             }
-            return result.ToArray();
+            return result;
         }
         catch
         {

@@ -11,15 +11,6 @@ namespace GptOss.Engine.Kernels;
 /// </summary>
 internal static unsafe class Bf16Dot
 {
-    public static void Dot4(KernelIsa isa, in Bf16Matrix w, int row, float* xs, float* result)
-    {
-        ushort* r = w.Row(row);
-        int cols = w.Cols;
-        if (isa == KernelIsa.Avx512) Avx512Rows4(r, cols, xs, result);
-        else
-            for (int k = 0; k < 4; k++) result[k] = Dot1(isa, w, row + k, xs);
-    }
-
     public static float Dot1(KernelIsa isa, in Bf16Matrix w, int row, float* xs)
     {
         ushort* r = w.Row(row);
@@ -55,33 +46,18 @@ internal static unsafe class Bf16Dot
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Rows4(ushort* r, int cols, float* xs, float* result)
-    {
-        int full = cols & ~31;
-        ushort* r1 = r + cols, r2 = r1 + cols, r3 = r2 + cols;
-        Vector512<float> acc0 = default, acc1 = default, acc2 = default, acc3 = default;
-        for (int c = 0; c < full; c += 32)
-        {
-            var xe = Vector512.Load(xs + c);
-            var xo = Vector512.Load(xs + c + 16);
-            acc0 = Fma512(r + c, xe, xo, acc0);
-            acc1 = Fma512(r1 + c, xe, xo, acc1);
-            acc2 = Fma512(r2 + c, xe, xo, acc2);
-            acc3 = Fma512(r3 + c, xe, xo, acc3);
-        }
-        result[0] = Vector512.Sum(acc0) + Tail(r, full, cols, xs);
-        result[1] = Vector512.Sum(acc1) + Tail(r1, full, cols, xs);
-        result[2] = Vector512.Sum(acc2) + Tail(r2, full, cols, xs);
-        result[3] = Vector512.Sum(acc3) + Tail(r3, full, cols, xs);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Avx512Row(ushort* r, int cols, float* xs)
     {
-        int full = cols & ~31;
-        Vector512<float> acc = default;
-        for (int c = 0; c < full; c += 32) acc = Fma512(r + c, Vector512.Load(xs + c), Vector512.Load(xs + c + 16), acc);
-        return Vector512.Sum(acc) + Tail(r, full, cols, xs);
+        // Two accumulators hide the FMA latency; one row at a time keeps one sequential stream per thread.
+        int full = cols & ~31, c = 0;
+        Vector512<float> acc0 = default, acc1 = default;
+        for (; c + 64 <= full; c += 64)
+        {
+            acc0 = Fma512(r + c, Vector512.Load(xs + c), Vector512.Load(xs + c + 16), acc0);
+            acc1 = Fma512(r + c + 32, Vector512.Load(xs + c + 32), Vector512.Load(xs + c + 48), acc1);
+        }
+        if (c < full) acc0 = Fma512(r + c, Vector512.Load(xs + c), Vector512.Load(xs + c + 16), acc0);
+        return Vector512.Sum(acc0 + acc1) + Tail(r, full, cols, xs);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -5,8 +5,9 @@ public sealed unsafe partial class CpuKernels
     /// <summary>
     /// The MoE expert block for one token: output = Σ_i weights[i] · (W2[e_i] · SwiGLU(W1[e_i]·h + b1) + b2)
     /// over the selected experts e_i, in float32 (output is overwritten, H floats). Two parallel
-    /// passes: all selected experts' gate_up rows (SwiGLU fused per gate/up row pair), then every
-    /// output row summing over the experts' down rows, so no output is written twice.
+    /// passes over rows in storage order (one sequential stream per thread): all selected experts' gate_up rows
+    /// (SwiGLU fused per gate/up row pair), then all their down rows into one partial output per expert; the
+    /// partials are summed in expert order.
     /// </summary>
     public void Experts(in Mxfp4Experts w, float* h, ReadOnlySpan<int> experts, ReadOnlySpan<float> weights, float* output)
     {
@@ -27,54 +28,59 @@ public sealed unsafe partial class CpuKernels
 
         float* hs = _hidden.Get(hidden);
         ActivationSplit.Split(h, hs, hidden);
+        var hq = Integers(hs, hidden, 1, _hiddenIntegers, _hiddenScaleIndex);
         float* activations = _activations.Get((long)k * intermediate);
-        Pool.For(k * intermediate, 2, new GateUpJob(Isa, w, selected, hs, activations));
-        Pool.For(hidden, 4, new DownJob(Isa, w, selected, routing, k, activations, output));
+        Pool.For(k * intermediate, 1, new GateUpJob(Isa, w, selected, hs, hq, activations));
+        var aq = Integers(activations, intermediate, k, _integers, _scaleIndex);
+        float* partials = _partials.Get((long)k * hidden);
+        Pool.For(k * hidden, 4, new DownJob(Isa, w, selected, routing, activations, aq, partials));
+        for (int r = 0; r < hidden; r++) output[r] = partials[r];
+        for (int slot = 1; slot < k; slot++)
+        {
+            float* partial = partials + (long)slot * hidden;
+            for (int r = 0; r < hidden; r++) output[r] += partial[r];
+        }
     }
 
-    /// <summary>
-    /// Item p = (expert slot p / I, gate/up row pair p % I) → split SwiGLU activation. Chunks are
-    /// multiples of 2 and I a multiple of 32, so items come in pairs of one expert: four rows.
-    /// </summary>
-    private readonly struct GateUpJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* hs, float* activations) : IRangeJob
+    /// <summary>Item p = (expert slot p / I, gate/up row pair p % I: rows 2i, 2i+1) → split SwiGLU activation.</summary>
+    private readonly struct GateUpJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* hs, Int16Blocks hq, float* activations) : IRangeJob
     {
         public void Run(int start, int end)
         {
-            float* dots = stackalloc float[4];
             int intermediate = w.Intermediate;
-            for (int p = start; p < end; p += 2)
+            for (int p = start; p < end;)
             {
-                int slot = p / intermediate, i = p % intermediate;
-                int e = selected[slot];
-                var b1 = w.GateUpBias(e);
+                // The items of one expert: its matrix and bias looked up once.
+                int slot = p / intermediate, stop = Math.Min(end, (slot + 1) * intermediate);
+                var w1 = w.GateUp(selected[slot]);
+                var b1 = w.GateUpBias(selected[slot]);
                 float* a = activations + (long)slot * intermediate;
-                Mxfp4Dot.Dot4(isa, w.GateUp(e), 2 * i, hs, dots);
-                a[ActivationSplit.IndexOf(i, intermediate)] = SwiGlu.Apply(dots[0] + b1[2 * i], dots[1] + b1[2 * i + 1]);
-                a[ActivationSplit.IndexOf(i + 1, intermediate)] = SwiGlu.Apply(dots[2] + b1[2 * i + 2], dots[3] + b1[2 * i + 3]);
+                for (int i = p - slot * intermediate; p < stop; p++, i++)
+                {
+                    float gate = Mxfp4Dot.Dot1(isa, w1, 2 * i, hs, hq) + b1[2 * i];
+                    float up = Mxfp4Dot.Dot1(isa, w1, 2 * i + 1, hs, hq) + b1[2 * i + 1];
+                    a[ActivationSplit.IndexOf(i, intermediate)] = SwiGlu.Apply(gate, up);
+                }
             }
         }
     }
 
-    private readonly struct DownJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* routing, int k, float* activations, float* output) : IRangeJob
+    /// <summary>Item p = (expert slot p / H, output row p % H) → that expert's weighted output row.</summary>
+    private readonly struct DownJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* routing, float* activations, Int16Blocks aq,
+        float* partials) : IRangeJob
     {
         public void Run(int start, int end)
         {
-            float* dots = stackalloc float[4];
-            int intermediate = w.Intermediate;
-            for (int r = start; r < end; r += 4)
+            int hidden = w.Hidden, intermediate = w.Intermediate;
+            for (int p = start; p < end;)
             {
-                int n = Math.Min(4, end - r);
-                for (int j = 0; j < n; j++) output[r + j] = 0f;
-                for (int slot = 0; slot < k; slot++)
-                {
-                    var w2 = w.Down(selected[slot]);
-                    var b2 = w.DownBias(selected[slot]);
-                    float* a = activations + (long)slot * intermediate;
-                    if (n == 4) Mxfp4Dot.Dot4(isa, w2, r, a, dots);
-                    else
-                        for (int j = 0; j < n; j++) dots[j] = Mxfp4Dot.Dot1(isa, w2, r + j, a);
-                    for (int j = 0; j < n; j++) output[r + j] += routing[slot] * (dots[j] + b2[r + j]);
-                }
+                int slot = p / hidden, stop = Math.Min(end, (slot + 1) * hidden);
+                var w2 = w.Down(selected[slot]);
+                var b2 = w.DownBias(selected[slot]);
+                float* a = activations + (long)slot * intermediate;
+                var q = aq.Slot(slot, intermediate);
+                for (int r = p - slot * hidden; p < stop; p++, r++)
+                    partials[p] = routing[slot] * (Mxfp4Dot.Dot1(isa, w2, r, a, q) + b2[r]);
             }
         }
     }

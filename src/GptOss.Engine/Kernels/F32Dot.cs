@@ -10,11 +10,6 @@ namespace GptOss.Engine.Kernels;
 /// </summary>
 internal static unsafe class F32Dot
 {
-    public static void Dot4(KernelIsa isa, in F32Matrix w, int row, float* xs, float* result)
-    {
-        for (int k = 0; k < 4; k++) result[k] = Dot1(isa, w, row + k, xs);
-    }
-
     public static float Dot1(KernelIsa isa, in F32Matrix w, int row, float* xs) =>
         isa == KernelIsa.Avx512 ? Avx512Row(w.Row(row), w.Cols, xs) : Scalar(w.Row(row), w.Cols, xs);
 

@@ -12,7 +12,7 @@ namespace GptOss.Engine.Kernels;
 /// </summary>
 internal static unsafe class Mxfp4Dot
 {
-    /// <summary>Rows row..row+3 → result[0..3].</summary>
+    /// <summary>Rows row..row+3 → result[0..3] (four rows share each activation load: the small-batch GEMM's tail).</summary>
     public static void Dot4(KernelIsa isa, in Mxfp4Matrix w, int row, float* xs, float* result)
     {
         int blocks = w.BlocksPerRow;
@@ -26,12 +26,19 @@ internal static unsafe class Mxfp4Dot
         else Avx2Rows4(b, s, blocks, xs, result);
     }
 
-    public static float Dot1(KernelIsa isa, in Mxfp4Matrix w, int row, float* xs)
+    public static float Dot1(KernelIsa isa, in Mxfp4Matrix w, int row, float* xs) => Dot1(isa, w, row, xs, default);
+
+    /// <summary>
+    /// Row <paramref name="row"/> against the split activations, or against their integer form <paramref name="q"/>
+    /// when one was made (<see cref="Mxfp4Activations.Int16"/>) and the row has no scale 255.
+    /// </summary>
+    public static float Dot1(KernelIsa isa, in Mxfp4Matrix w, int row, float* xs, in Int16Blocks q)
     {
         int blocks = w.BlocksPerRow;
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
         if (isa == KernelIsa.Scalar || ScaleScan.ContainsMax(s, blocks)) return Scalar(b, s, blocks, xs);
+        if (!q.IsEmpty) return Mxfp4Int16Dot.Row(b, s, blocks, q);
         return isa == KernelIsa.Avx512 ? Avx512Row(b, s, blocks, xs) : Avx2Row(b, s, blocks, xs);
     }
 
@@ -91,18 +98,30 @@ internal static unsafe class Mxfp4Dot
         result[3] = Vector512.Sum(acc3);
     }
 
+    /// <remarks>
+    /// One row at a time, two accumulators: a single sequential stream per thread keeps the hardware prefetcher
+    /// ahead (measured: 4 interleaved row streams read DRAM at ~half the speed on this machine).
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float Avx512Row(byte* b, byte* s, int blocks, float* xs)
     {
         var lut = Lut512;
         float* scale = Fp.ScaleTable;
-        Vector512<float> acc = default;
-        for (int g = 0; g < blocks; g++)
+        Vector512<float> acc0 = default, acc1 = default;
+        int g = 0;
+        for (; g + 1 < blocks; g += 2)
+        {
+            var sum0 = BlockSum512(lut, b + 16 * g, Vector512.Load(xs + 32 * g), Vector512.Load(xs + 32 * g + 16));
+            var sum1 = BlockSum512(lut, b + 16 * g + 16, Vector512.Load(xs + 32 * g + 32), Vector512.Load(xs + 32 * g + 48));
+            acc0 = Avx512F.FusedMultiplyAdd(sum0, Vector512.Create(scale[s[g]]), acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(sum1, Vector512.Create(scale[s[g + 1]]), acc1);
+        }
+        if (g < blocks)
         {
             var sum = BlockSum512(lut, b + 16 * g, Vector512.Load(xs + 32 * g), Vector512.Load(xs + 32 * g + 16));
-            acc = Avx512F.FusedMultiplyAdd(sum, Vector512.Create(scale[s[g]]), acc);
+            acc0 = Avx512F.FusedMultiplyAdd(sum, Vector512.Create(scale[s[g]]), acc0);
         }
-        return Vector512.Sum(acc);
+        return Vector512.Sum(acc0 + acc1);
     }
 
     // AVX2 has only an 8-entry permute: look up the magnitude by the low 3 bits, then move bit 3 of

@@ -46,7 +46,7 @@ internal sealed unsafe class CpuAttention
         int queryWidth = _layout.Heads * _layout.HeadDim, kvWidth = _layout.KvHeads * _layout.HeadDim;
         var rows = _scratch.Rows(_hidden, queryWidth, kvWidth);
         var output = torch.empty_like(x);
-        Read(Data(x), rows.Residual, _hidden, bf16);
+        ActivationRow.Read(Data(x), rows.Residual, _hidden, bf16);
 
         _norm.Forward(rows.Residual, rows.Normed, _hidden, bf16);
         Project(_q, rows.Normed, rows.Q, queryWidth, bf16);
@@ -59,7 +59,7 @@ internal sealed unsafe class CpuAttention
         Project(_out, rows.Attended, rows.Projected, _hidden, bf16);
 
         for (int i = 0; i < _hidden; i++) rows.Residual[i] += rows.Projected[i];
-        Write(rows.Residual, Data(output), _hidden, bf16);
+        ActivationRow.Write(rows.Residual, Data(output), _hidden, bf16);
         GC.KeepAlive(x);
         return output;
     }
@@ -84,22 +84,6 @@ internal sealed unsafe class CpuAttention
         projection.Gemv(x, y);
         if (bf16)
             for (int i = 0; i < n; i++) y[i] = Fp.RoundToBf16(y[i]);
-    }
-
-    private static void Read(byte* source, float* x, int n, bool bf16)
-    {
-        if (bf16)
-            for (int i = 0; i < n; i++) x[i] = Fp.Bf16ToFloat(((ushort*)source)[i]);
-        else
-            Buffer.MemoryCopy(source, x, n * sizeof(float), n * sizeof(float));
-    }
-
-    private static void Write(float* x, byte* destination, int n, bool bf16)
-    {
-        if (bf16)
-            for (int i = 0; i < n; i++) ((ushort*)destination)[i] = Fp.FloatToBf16(x[i]);
-        else
-            Buffer.MemoryCopy(x, destination, n * sizeof(float), n * sizeof(float));
     }
 
     private static byte* Data(Tensor t) => (byte*)MappedTensor.THSTensor_data(t.Handle);

@@ -35,6 +35,13 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     /// A prompt always takes the batched path, even a one-token rest after a reused prefix, so a prompt's cache does not
     /// depend on how much of it was reused (sampling at a temperature is sensitive to the last bit).
     /// </remarks>
+    /// <summary>What this layer shares with the others: kernels, dequantization buffers, decode rows.</summary>
+    public CpuExpertScratch Scratch => _scratch;
+
+    /// <summary>One token's experts on float32 rows: <paramref name="output"/>[H] = Σ weights[i]·expert_i(h).</summary>
+    public void Decode(float* h, ReadOnlySpan<int> experts, ReadOnlySpan<float> weights, float* output) =>
+        _scratch.Kernels.Experts(_packed, h, experts, weights, output);
+
     public Tensor Forward(Tensor hidden, ExpertSelection selection, bool decode) =>
         decode && selection.TokenCount == 1 ? ForwardOne(hidden, selection) : ForwardBatch(hidden, selection);
 
@@ -42,7 +49,7 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     {
         var h = hidden.to(ScalarType.Float32).contiguous();
         var output = torch.empty_like(h);
-        _scratch.Kernels.Experts(_packed, (float*)Pointer(h), selection.Experts, selection.Weights, (float*)Pointer(output));
+        Decode((float*)Pointer(h), selection.Experts, selection.Weights, (float*)Pointer(output));
         GC.KeepAlive(h);
         return output.to(hidden.dtype);
     }
@@ -102,8 +109,17 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
 internal sealed unsafe class CpuExpertScratch(CpuKernels kernels)
 {
     private readonly Dictionary<(int Slot, int Rows, int Columns, ScalarType Type), Tensor> _buffers = [];
+    private readonly NativeBuffer<float> _rows = new();
 
     public CpuKernels Kernels { get; } = kernels;
+
+    /// <summary>Float32 rows for one decoded token's MoE block: residual, normed, experts' sum [H], router logits [E].</summary>
+    public MoeDecodeRows DecodeRows(int hidden, int experts)
+    {
+        long padded = (hidden + 15) & ~15L;   // each row on a 64-byte boundary
+        float* p = _rows.Get(3 * padded + experts);
+        return new MoeDecodeRows(p, p + padded, p + 2 * padded, p + 3 * padded);
+    }
 
     /// <summary>The whole matrix in <paramref name="type"/> (BF16 or float32), in the buffer of <paramref name="slot"/>; valid until its next use.</summary>
     public Tensor Dequantize(in Mxfp4Matrix w, ScalarType type, int slot)
@@ -116,4 +132,10 @@ internal sealed unsafe class CpuExpertScratch(CpuKernels kernels)
         else Kernels.Dequantize(w, 0, w.Rows, (float*)data);
         return buffer;
     }
+}
+
+/// <summary>The float32 rows of one decoded token through a MoE block.</summary>
+internal readonly unsafe struct MoeDecodeRows(float* residual, float* normed, float* experts, float* logits)
+{
+    public readonly float* Residual = residual, Normed = normed, Experts = experts, Logits = logits;
 }

@@ -43,7 +43,9 @@ internal sealed class GptOssModel : IDisposable
         if (device.type == DeviceType.CPU)
         {
             _pool = new KernelThreadPool(threads);
-            var scratch = new CpuExpertScratch(kernels = new CpuKernels(_pool));
+            // BF16 activations carry 8 mantissa bits: the experts' 16-bit integer activations lose nothing that matters.
+            var activations = activationType == ScalarType.BFloat16 ? Mxfp4Activations.Int16 : Mxfp4Activations.Float32;
+            var scratch = new CpuExpertScratch(kernels = new CpuKernels(_pool, mxfp4Activations: activations));
             _attentionScratch = attention = new CpuAttentionScratch(kernels);
             experts = weights => new CpuMoeExperts(weights, scratch);
         }

@@ -4,20 +4,21 @@ namespace GptOss.Engine.Tests.Kernels;
 
 public sealed unsafe class Mxfp4GemvTests
 {
-    public static TheoryData<KernelIsa, int, int, int, BiasKind> Cases()
+    public static TheoryData<KernelIsa, Mxfp4Activations, int, int, int, BiasKind> Cases()
     {
-        var data = new TheoryData<KernelIsa, int, int, int, BiasKind>();
+        var data = new TheoryData<KernelIsa, Mxfp4Activations, int, int, int, BiasKind>();
         foreach (var isa in KernelIsas.Supported)
-            foreach (int threads in new[] { 1, 2, 3 })
-                foreach (var (rows, cols) in new[] { (1, 32), (7, 96), (37, 320), (64, 2880) })
-                    foreach (var bias in Enum.GetValues<BiasKind>())
-                        data.Add(isa, threads, rows, cols, bias);
+            foreach (var activations in Enum.GetValues<Mxfp4Activations>())
+                foreach (int threads in new[] { 1, 2, 3 })
+                    foreach (var (rows, cols) in new[] { (1, 32), (7, 96), (37, 320), (64, 2880) })
+                        foreach (var bias in Enum.GetValues<BiasKind>())
+                            data.Add(isa, activations, threads, rows, cols, bias);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Matches_the_reference(KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind)
+    public void Matches_the_reference(KernelIsa isa, Mxfp4Activations activations, int threads, int rows, int cols, BiasKind biasKind)
     {
         var random = new Random(rows * 1000 + cols + threads);
         using var w = Mxfp4Data.Random(random, rows, cols);
@@ -26,14 +27,81 @@ public sealed unsafe class Mxfp4GemvTests
         using var x = new NativeArray<float>(xValues);
         using var y = new NativeArray<float>(rows);
         using var pool = new KernelThreadPool(threads);
-        using var kernels = new CpuKernels(pool, isa);
+        using var kernels = new CpuKernels(pool, isa, activations);
 
         kernels.Gemv(w.Matrix, x.Pointer, y.Pointer, bias.Bias);
 
         for (int r = 0; r < rows; r++)
         {
             var (dot, magnitude) = w.Dot(r, xValues);
-            Reference.Close(dot + bias.Values[r], magnitude + Math.Abs(bias.Values[r]), y.AsSpan()[r], 1e-5, $"row {r}");
+            Reference.Within(dot + bias.Values[r], y.AsSpan()[r],
+                1e-5 * (magnitude + Math.Abs(bias.Values[r])) + RoundingBound(w, r, xValues, activations), $"row {r}");
+        }
+    }
+
+    /// <summary>
+    /// The most <see cref="Mxfp4Activations.Int16"/> may move a row's result: each x[c] moves by at most 2^-14 of its
+    /// block's largest magnitude (0 for float32).
+    /// </summary>
+    private static double RoundingBound(Mxfp4Data w, int row, float[] x, Mxfp4Activations activations)
+    {
+        if (activations == Mxfp4Activations.Float32) return 0;
+        double bound = 0;
+        for (int c = 0; c < x.Length; c++)
+        {
+            double blockMax = x.Skip(c / 32 * 32).Take(32).Max(v => Math.Abs((double)v));
+            bound += Math.Abs(w[row, c]) * blockMax * Math.ScaleB(1.0, -14);
+        }
+        return bound;
+    }
+
+    /// <summary>
+    /// The integer path really runs where it can (AVX-512, even block count): an element far below its block's largest
+    /// one rounds to zero there, while the float32 path sees it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(IsaCases))]
+    public void Int16_activations_round_each_block_to_its_largest_magnitude(KernelIsa isa)
+    {
+        const int cols = 64;
+        var blocks = new byte[2 * 16];
+        blocks[0] = 0x20;   // element 1 = code 2 (1.0); every other weight 0
+        using var w = new Mxfp4Data(blocks, [127, 127], 1, cols);
+        var xValues = new float[cols];
+        xValues[0] = 1f;      // the block's largest magnitude, against a zero weight
+        xValues[1] = 1e-6f;   // below 2^-15 of it
+        using var x = new NativeArray<float>(xValues);
+        using var y = new NativeArray<float>(1);
+        using var pool = new KernelThreadPool(1);
+
+        using (var exact = new CpuKernels(pool, isa, Mxfp4Activations.Float32))
+        {
+            exact.Gemv(w.Matrix, x.Pointer, y.Pointer);
+            Assert.Equal(1e-6f, y.AsSpan()[0]);
+        }
+        using var integer = new CpuKernels(pool, isa, Mxfp4Activations.Int16);
+        integer.Gemv(w.Matrix, x.Pointer, y.Pointer);
+        Assert.Equal(isa == KernelIsa.Avx512 ? 0f : 1e-6f, y.AsSpan()[0]);
+    }
+
+    [Theory]
+    [MemberData(nameof(IsaCases))]
+    public void Int16_activations_fall_back_to_float_for_inf_and_nan(KernelIsa isa)
+    {
+        using var w = Mxfp4Data.Random(new Random(3), 4, 64);
+        using var pool = new KernelThreadPool(1);
+        using var integer = new CpuKernels(pool, isa, Mxfp4Activations.Int16);
+        using var exact = new CpuKernels(pool, isa, Mxfp4Activations.Float32);
+        foreach (float special in new[] { float.PositiveInfinity, float.NaN })
+        {
+            var xValues = Reference.Normal(new Random(4), 64);
+            xValues[40] = special;
+            using var x = new NativeArray<float>(xValues);
+            using var expected = new NativeArray<float>(4);
+            using var actual = new NativeArray<float>(4);
+            exact.Gemv(w.Matrix, x.Pointer, expected.Pointer);
+            integer.Gemv(w.Matrix, x.Pointer, actual.Pointer);
+            Assert.Equal(expected.AsSpan().ToArray(), actual.AsSpan().ToArray());
         }
     }
 
@@ -42,13 +110,13 @@ public sealed unsafe class Mxfp4GemvTests
     /// exponent per row, x scaled so each row's result is a normal float.
     /// </summary>
     [Theory]
-    [MemberData(nameof(IsaCases))]
-    public void Applies_every_scale_exponent(KernelIsa isa)
+    [MemberData(nameof(IsaActivationCases))]
+    public void Applies_every_scale_exponent(KernelIsa isa, Mxfp4Activations activations)
     {
         const int cols = 96;
         var random = new Random(7);
         using var pool = new KernelThreadPool(2);
-        using var kernels = new CpuKernels(pool, isa);
+        using var kernels = new CpuKernels(pool, isa, activations);
         for (int exponent = 0; exponent < 256; exponent += 5)
         {
             // Rows 0..5 hold exponents exponent..exponent+5 (255 included at the last step).
@@ -68,7 +136,7 @@ public sealed unsafe class Mxfp4GemvTests
             {
                 var (dot, magnitude) = w.Dot(r, xValues);
                 Assert.True(magnitude > 1e-3 && magnitude < 1e30, $"test data out of range at exponent {exponent + r}");
-                Reference.Close(dot, magnitude, y.AsSpan()[r], 1e-5, $"exponent {exponent + r}");
+                Reference.Within(dot, y.AsSpan()[r], 1e-5 * magnitude + RoundingBound(w, r, xValues, activations), $"exponent {exponent + r}");
             }
         }
     }
@@ -111,4 +179,13 @@ public sealed unsafe class Mxfp4GemvTests
     }
 
     public static TheoryData<KernelIsa> IsaCases() => new(KernelIsas.Supported);
+
+    public static TheoryData<KernelIsa, Mxfp4Activations> IsaActivationCases()
+    {
+        var data = new TheoryData<KernelIsa, Mxfp4Activations>();
+        foreach (var isa in KernelIsas.Supported)
+            foreach (var activations in Enum.GetValues<Mxfp4Activations>())
+                data.Add(isa, activations);
+        return data;
+    }
 }

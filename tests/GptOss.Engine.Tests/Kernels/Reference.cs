@@ -72,10 +72,14 @@ internal static class Reference
         Normal(random, count, std).Select(v => (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16)).ToArray();
 
     /// <summary>Asserts |actual - expected| ≤ tolerance · magnitude (+ a floor for exact zeros).</summary>
-    public static void Close(double expected, double magnitude, float actual, double tolerance, string what)
+    public static void Close(double expected, double magnitude, float actual, double tolerance, string what) =>
+        Within(expected, actual, tolerance * magnitude, what);
+
+    /// <summary>Asserts |actual - expected| ≤ bound (+ a floor for exact zeros).</summary>
+    public static void Within(double expected, float actual, double bound, string what)
     {
         double error = Math.Abs(actual - expected);
-        double bound = tolerance * magnitude + 1e-30;
+        bound += 1e-30;
         Assert.True(error <= bound, $"{what}: expected {expected:R}, got {actual:R} (error {error:E3} > bound {bound:E3})");
     }
 }

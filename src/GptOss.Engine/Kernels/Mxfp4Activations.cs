@@ -1,0 +1,16 @@
+namespace GptOss.Engine.Kernels;
+
+/// <summary>How the MXFP4 kernels take their activation vector.</summary>
+public enum Mxfp4Activations
+{
+    /// <summary>float32, exactly as given: the reference's math (the float32 engine mode).</summary>
+    Float32,
+
+    /// <summary>
+    /// Each 32-column block rounded to 16-bit integers under a power-of-two scale (error at most 2^-14 of the block's
+    /// largest magnitude, far below BF16's rounding), so the dot products run on integer multiply-adds: about a third
+    /// less work per weight block than the float path. Used for BF16 activations; any row the integer path cannot
+    /// take (scale 255, odd block count, a vector with inf/NaN) goes the float32 way.
+    /// </summary>
+    Int16,
+}

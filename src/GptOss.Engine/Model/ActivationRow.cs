@@ -1,0 +1,24 @@
+using GptOss.Engine.Kernels;
+
+namespace GptOss.Engine.Model;
+
+/// <summary>One activation row between a tensor's memory (BF16 or float32) and a float32 scratch row.</summary>
+internal static unsafe class ActivationRow
+{
+    public static void Read(byte* source, float* x, int n, bool bf16)
+    {
+        if (bf16)
+            for (int i = 0; i < n; i++) x[i] = Fp.Bf16ToFloat(((ushort*)source)[i]);
+        else
+            Buffer.MemoryCopy(source, x, n * sizeof(float), n * sizeof(float));
+    }
+
+    /// <summary>Stores the row, rounded to BF16 as a BF16 tensor op would store it.</summary>
+    public static void Write(float* x, byte* destination, int n, bool bf16)
+    {
+        if (bf16)
+            for (int i = 0; i < n; i++) ((ushort*)destination)[i] = Fp.FloatToBf16(x[i]);
+        else
+            Buffer.MemoryCopy(x, destination, n * sizeof(float), n * sizeof(float));
+    }
+}
