@@ -14,9 +14,12 @@ internal static unsafe partial class MappedTensor
         int deviceType, int deviceIndex, [MarshalAs(UnmanagedType.U1)] bool requiresGrad);
 
     [LibraryImport("LibTorchSharp")]
-    internal static partial IntPtr THSTensor_data(IntPtr handle);
+    private static partial IntPtr THSTensor_data(IntPtr handle);
 
     static MappedTensor() => torch.InitializeDeviceType(DeviceType.CPU);
+
+    /// <summary>Where a CPU tensor's elements start (contiguous tensors only); keep the tensor alive while it is used.</summary>
+    public static byte* Data(torch.Tensor tensor) => (byte*)THSTensor_data(tensor.Handle);
 
     /// <summary>A CPU tensor over <paramref name="data"/>; the memory must outlive the tensor and every view of it.</summary>
     public static torch.Tensor View(IntPtr data, long[] shape, torch.ScalarType type)

@@ -28,7 +28,7 @@ internal sealed unsafe class CpuAttention
         (_q, _k, _v, _out) = (q, k, v, output);
         _rope = rope;
         _sinks = sinks.to(ScalarType.Float32).contiguous().DetachFromDisposeScope();
-        _layout = new AttentionLayout(heads, kvHeads, headDim, window, (float*)Data(_sinks), activationType == ScalarType.BFloat16);
+        _layout = new AttentionLayout(heads, kvHeads, headDim, window, (float*)MappedTensor.Data(_sinks), activationType == ScalarType.BFloat16);
         _scratch = scratch;
         _hidden = hidden;
     }
@@ -46,7 +46,7 @@ internal sealed unsafe class CpuAttention
         int queryWidth = _layout.Heads * _layout.HeadDim, kvWidth = _layout.KvHeads * _layout.HeadDim;
         var rows = _scratch.Rows(_hidden, queryWidth, kvWidth);
         var output = torch.empty_like(x);
-        ActivationRow.Read(Data(x), rows.Residual, _hidden, bf16);
+        ActivationRow.Read(MappedTensor.Data(x), rows.Residual, _hidden, bf16);
 
         _norm.Forward(rows.Residual, rows.Normed, _hidden, bf16);
         Project(_q, rows.Normed, rows.Q, queryWidth, bf16);
@@ -59,7 +59,7 @@ internal sealed unsafe class CpuAttention
         Project(_out, rows.Attended, rows.Projected, _hidden, bf16);
 
         for (int i = 0; i < _hidden; i++) rows.Residual[i] += rows.Projected[i];
-        ActivationRow.Write(rows.Residual, Data(output), _hidden, bf16);
+        ActivationRow.Write(rows.Residual, MappedTensor.Data(output), _hidden, bf16);
         GC.KeepAlive(x);
         return output;
     }
@@ -72,7 +72,7 @@ internal sealed unsafe class CpuAttention
         var k = _rope.Apply(_k.Forward(t).view(count, _layout.KvHeads, _layout.HeadDim), start).contiguous();
         var v = _v.Forward(t).view(count, _layout.KvHeads, _layout.HeadDim).contiguous();
         var attended = torch.empty([count, (long)_layout.Heads * _layout.HeadDim], ScalarType.Float32);
-        _scratch.Attention.Run(_layout, cache.Rows(start, Data(k), Data(v)), (float*)Data(q), count, start, (float*)Data(attended));
+        _scratch.Attention.Run(_layout, cache.Rows(start, MappedTensor.Data(k), MappedTensor.Data(v)), (float*)MappedTensor.Data(q), count, start, (float*)MappedTensor.Data(attended));
         cache.Store(start, k, v);
         GC.KeepAlive(q);
         return x + _out.Forward(attended.to(x.dtype));
@@ -86,5 +86,4 @@ internal sealed unsafe class CpuAttention
             for (int i = 0; i < n; i++) y[i] = Fp.RoundToBf16(y[i]);
     }
 
-    private static byte* Data(Tensor t) => (byte*)MappedTensor.THSTensor_data(t.Handle);
 }

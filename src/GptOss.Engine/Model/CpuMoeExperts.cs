@@ -26,8 +26,8 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
         _scratch = scratch;
         var gateUpBlocks = weights.GateUpBlocks;
         _packed = new Mxfp4Experts(
-            Pointer(gateUpBlocks), Pointer(weights.GateUpScales), BiasOf(weights.GateUpBias),
-            Pointer(weights.DownBlocks), Pointer(weights.DownScales), BiasOf(weights.DownBias),
+            MappedTensor.Data(gateUpBlocks), MappedTensor.Data(weights.GateUpScales), BiasOf(weights.GateUpBias),
+            MappedTensor.Data(weights.DownBlocks), MappedTensor.Data(weights.DownScales), BiasOf(weights.DownBias),
             (int)gateUpBlocks.shape[0], (int)weights.DownBlocks.shape[1], (int)gateUpBlocks.shape[1] / 2);
     }
 
@@ -49,7 +49,7 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     {
         var h = hidden.to(ScalarType.Float32).contiguous();
         var output = torch.empty_like(h);
-        Decode((float*)Pointer(h), selection.Experts, selection.Weights, (float*)Pointer(output));
+        Decode((float*)MappedTensor.Data(h), selection.Experts, selection.Weights, (float*)MappedTensor.Data(output));
         GC.KeepAlive(h);
         return output.to(hidden.dtype);
     }
@@ -88,18 +88,17 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
         int n = (int)x.shape[0];
         var input = x.to(ScalarType.Float32).contiguous();
         var gateUp = torch.empty([n, 2L * _packed.Intermediate], ScalarType.Float32);
-        _scratch.Kernels.Gemm(_packed.GateUp(expert), (float*)Pointer(input), n, (float*)Pointer(gateUp), _packed.GateUpBias(expert));
+        _scratch.Kernels.Gemm(_packed.GateUp(expert), (float*)MappedTensor.Data(input), n, (float*)MappedTensor.Data(gateUp), _packed.GateUpBias(expert));
         var activated = DequantizingMoeExperts.SwiGlu(gateUp.to(type), _weights.SwigluLimit).to(ScalarType.Float32).contiguous();
         var output = torch.empty([n, (long)_packed.Hidden], ScalarType.Float32);
-        _scratch.Kernels.Gemm(_packed.Down(expert), (float*)Pointer(activated), n, (float*)Pointer(output), _packed.DownBias(expert));
+        _scratch.Kernels.Gemm(_packed.Down(expert), (float*)MappedTensor.Data(activated), n, (float*)MappedTensor.Data(output), _packed.DownBias(expert));
         GC.KeepAlive(input);
         GC.KeepAlive(activated);
         return output.to(type).to(ScalarType.Float32);
     }
 
-    private static byte* Pointer(Tensor t) => (byte*)MappedTensor.THSTensor_data(t.Handle);
 
-    private static Bias BiasOf(Tensor t) => t.dtype == ScalarType.BFloat16 ? Bias.Bf16((ushort*)Pointer(t)) : Bias.F32((float*)Pointer(t));
+    private static Bias BiasOf(Tensor t) => t.dtype == ScalarType.BFloat16 ? Bias.Bf16((ushort*)MappedTensor.Data(t)) : Bias.F32((float*)MappedTensor.Data(t));
 }
 
 /// <summary>
@@ -127,7 +126,7 @@ internal sealed unsafe class CpuExpertScratch(CpuKernels kernels)
         var key = (slot, w.Rows, w.Cols, type);
         if (!_buffers.TryGetValue(key, out var buffer))
             _buffers[key] = buffer = torch.empty([w.Rows, w.Cols], type).DetachFromDisposeScope();
-        var data = MappedTensor.THSTensor_data(buffer.Handle);
+        var data = MappedTensor.Data(buffer);
         if (type == ScalarType.BFloat16) Kernels.Dequantize(w, 0, w.Rows, (ushort*)data);
         else Kernels.Dequantize(w, 0, w.Rows, (float*)data);
         return buffer;

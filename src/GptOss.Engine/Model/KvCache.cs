@@ -87,7 +87,7 @@ internal sealed unsafe class LayerKvCache : IDisposable
         long offset = (long)(position % Capacity) * _rowElements;
         if (_keys.dtype == ScalarType.BFloat16)
         {
-            ushort* keys = (ushort*)Data(_keys) + offset, values = (ushort*)Data(_values) + offset;
+            ushort* keys = (ushort*)MappedTensor.Data(_keys) + offset, values = (ushort*)MappedTensor.Data(_values) + offset;
             for (int i = 0; i < _rowElements; i++)
             {
                 keys[i] = Fp.FloatToBf16(k[i]);
@@ -97,8 +97,8 @@ internal sealed unsafe class LayerKvCache : IDisposable
         else
         {
             long bytes = (long)_rowElements * sizeof(float);
-            Buffer.MemoryCopy(k, (float*)Data(_keys) + offset, bytes, bytes);
-            Buffer.MemoryCopy(v, (float*)Data(_values) + offset, bytes, bytes);
+            Buffer.MemoryCopy(k, (float*)MappedTensor.Data(_keys) + offset, bytes, bytes);
+            Buffer.MemoryCopy(v, (float*)MappedTensor.Data(_values) + offset, bytes, bytes);
         }
         Record(position, 1);
     }
@@ -109,7 +109,7 @@ internal sealed unsafe class LayerKvCache : IDisposable
     /// Read it before the pass's rows are stored (a ring may overwrite what they see).
     /// </summary>
     public KeyValueRows Rows(int newStart, byte* newKeys, byte* newValues) =>
-        new(Data(_keys), Data(_values), Capacity, newKeys, newValues, newStart);
+        new(MappedTensor.Data(_keys), MappedTensor.Data(_values), Capacity, newKeys, newValues, newStart);
 
     /// <summary>Whether a forward pass can start at <paramref name="position"/>: every key it may see is still held.</summary>
     public bool CanResumeAt(int position)
@@ -139,7 +139,6 @@ internal sealed unsafe class LayerKvCache : IDisposable
             if (_slotPositions[s] >= start + count) _slotPositions[s] = -1;
     }
 
-    private static byte* Data(Tensor t) => (byte*)MappedTensor.THSTensor_data(t.Handle);
 
     public void Dispose()
     {

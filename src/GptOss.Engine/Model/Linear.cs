@@ -30,8 +30,8 @@ internal sealed unsafe class Linear
             return;
         _kernels = kernels;
         int rows = (int)weight.shape[0], cols = (int)weight.shape[1];
-        var data = MappedTensor.THSTensor_data(weight.Handle);
-        var biasData = bias is null ? IntPtr.Zero : MappedTensor.THSTensor_data(bias.Handle);
+        var data = MappedTensor.Data(weight);
+        var biasData = bias is null ? null : MappedTensor.Data(bias);
         if (type == ScalarType.BFloat16)
         {
             _bf16 = new Bf16Matrix((ushort*)data, rows, cols);
@@ -57,7 +57,7 @@ internal sealed unsafe class Linear
             return linear(x, _weight, _bias).to(type);
         var input = x.to(ScalarType.Float32).contiguous();
         var output = torch.empty([1, _weight.shape[0]], ScalarType.Float32);
-        Gemv((float*)MappedTensor.THSTensor_data(input.Handle), (float*)MappedTensor.THSTensor_data(output.Handle));
+        Gemv((float*)MappedTensor.Data(input), (float*)MappedTensor.Data(output));
         GC.KeepAlive(input);
         return output.to(type);
     }

@@ -55,7 +55,7 @@ internal sealed unsafe class MoeBlock
         bool bf16 = x.dtype == ScalarType.BFloat16;
         var rows = experts.Scratch.DecodeRows(_hidden, _expertCount);
         var output = torch.empty_like(x);
-        ActivationRow.Read(Data(x), rows.Residual, _hidden, bf16);
+        ActivationRow.Read(MappedTensor.Data(x), rows.Residual, _hidden, bf16);
         _norm.Forward(rows.Residual, rows.Normed, _hidden, bf16);
         _router.Gemv(rows.Normed, rows.Logits);
         if (bf16)
@@ -65,7 +65,7 @@ internal sealed unsafe class MoeBlock
         SelectOne(new ReadOnlySpan<float>(rows.Logits, _expertCount), chosen, weights, bf16);
         experts.Decode(rows.Normed, chosen, weights, rows.Experts);
         for (int i = 0; i < _hidden; i++) rows.Residual[i] += bf16 ? Fp.RoundToBf16(rows.Experts[i]) : rows.Experts[i];
-        ActivationRow.Write(rows.Residual, Data(output), _hidden, bf16);
+        ActivationRow.Write(rows.Residual, MappedTensor.Data(output), _hidden, bf16);
         GC.KeepAlive(x);
         return output;
     }
@@ -102,5 +102,4 @@ internal sealed unsafe class MoeBlock
         }
     }
 
-    private static byte* Data(Tensor t) => (byte*)MappedTensor.THSTensor_data(t.Handle);
 }

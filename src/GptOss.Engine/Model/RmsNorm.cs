@@ -21,7 +21,7 @@ internal sealed unsafe class RmsNorm(Tensor gain, double eps)
     /// </summary>
     public void Forward(float* x, float* y, int n, bool roundToBf16)
     {
-        var g = (float*)MappedTensor.THSTensor_data(gain.Handle);
+        var g = (float*)MappedTensor.Data(gain);
         double squares = 0;
         for (int i = 0; i < n; i++) squares += x[i] * x[i];
         float scale = 1f / MathF.Sqrt((float)(squares / n) + (float)eps);

@@ -77,8 +77,8 @@ internal sealed unsafe class RotaryEmbedding
     {
         if ((uint)position >= (uint)MaxPositions)
             throw new InvalidOperationException($"position {position} is beyond the context length {MaxPositions}");
-        float* cos = (float*)MappedTensor.THSTensor_data(_cos.Handle) + (long)position * _half;
-        float* sin = (float*)MappedTensor.THSTensor_data(_sin.Handle) + (long)position * _half;
+        float* cos = (float*)MappedTensor.Data(_cos) + (long)position * _half;
+        float* sin = (float*)MappedTensor.Data(_sin) + (long)position * _half;
         for (int h = 0; h < heads; h++)
         {
             float* x1 = x + h * 2 * _half, x2 = x1 + _half;
