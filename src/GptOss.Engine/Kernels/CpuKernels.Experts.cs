@@ -28,10 +28,10 @@ public sealed unsafe partial class CpuKernels
 
         float* hs = _hidden.Get(hidden);
         ActivationSplit.Split(h, hs, hidden);
-        var hq = Integers(hs, hidden, 1, _hiddenIntegers, _hiddenScaleIndex);
+        var hq = Integers(hs, hidden, 1);
         float* activations = _activations.Get((long)k * intermediate);
         Pool.For(k * intermediate, 1, new GateUpJob(Isa, w, selected, hs, hq, activations));
-        var aq = Integers(activations, intermediate, k, _integers, _scaleIndex);
+        var aq = Integers(activations, intermediate, k);   // hq is dead: the gate_up pass is done
         float* partials = _partials.Get((long)k * hidden);
         Pool.For(k * hidden, 4, new DownJob(Isa, w, selected, routing, activations, aq, partials));
         for (int r = 0; r < hidden; r++) output[r] = partials[r];

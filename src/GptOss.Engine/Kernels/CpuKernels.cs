@@ -15,8 +15,6 @@ public sealed unsafe partial class CpuKernels : IDisposable
     private readonly NativeBuffer<float> _partials = new();
     private readonly NativeBuffer<short> _integers = new();
     private readonly NativeBuffer<int> _scaleIndex = new();
-    private readonly NativeBuffer<short> _hiddenIntegers = new();
-    private readonly NativeBuffer<int> _hiddenScaleIndex = new();
     private readonly NativeBuffer<int> _selected = new();
     private readonly NativeBuffer<float> _weights = new();
 
@@ -39,7 +37,7 @@ public sealed unsafe partial class CpuKernels : IDisposable
     public void Gemv(in Mxfp4Matrix w, float* x, float* y, Bias bias = default)
     {
         float* xs = SplitInput(x, y, w.Cols);
-        var q = Integers(xs, w.Cols, 1, _integers, _scaleIndex);
+        var q = Integers(xs, w.Cols, 1);
         Pool.For(w.Rows, 4, new GemvJob<Mxfp4RowDot>(new Mxfp4RowDot(Isa, w, xs, q), y, bias));
     }
 
@@ -63,14 +61,15 @@ public sealed unsafe partial class CpuKernels : IDisposable
 
     /// <summary>
     /// The integer form of <paramref name="count"/> split activation vectors stored side by side, when this instance
-    /// uses it and the shape allows; otherwise (or for a vector with inf/NaN) empty, and the float path runs.
+    /// uses it and the shape allows; otherwise (or for a vector with inf/NaN) empty, and the float path runs. Valid until
+    /// the next call (one scratch serves every call: a pass's integers are dead once its rows are done).
     /// </summary>
-    private Int16Blocks Integers(float* split, int cols, int count, NativeBuffer<short> values, NativeBuffer<int> scaleIndex)
+    private Int16Blocks Integers(float* split, int cols, int count)
     {
         int blocks = cols / Mxfp4Matrix.BlockSize;
         if (Mxfp4Activations != Mxfp4Activations.Int16 || !Mxfp4Int16Dot.Handles(Isa, blocks)) return default;
-        short* q = values.Get((long)count * cols);
-        int* index = scaleIndex.Get((long)count * blocks);
+        short* q = _integers.Get((long)count * cols);
+        int* index = _scaleIndex.Get((long)count * blocks);
         for (int v = 0; v < count; v++)
             if (!Int16Blocks.Quantize(split + (long)v * cols, cols, q + (long)v * cols, index + (long)v * blocks)) return default;
         return new Int16Blocks(q, index);
@@ -119,8 +118,6 @@ public sealed unsafe partial class CpuKernels : IDisposable
         _partials.Dispose();
         _integers.Dispose();
         _scaleIndex.Dispose();
-        _hiddenIntegers.Dispose();
-        _hiddenScaleIndex.Dispose();
         _selected.Dispose();
         _weights.Dispose();
     }

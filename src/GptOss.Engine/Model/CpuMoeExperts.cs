@@ -31,10 +31,6 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
             (int)gateUpBlocks.shape[0], (int)weights.DownBlocks.shape[1], (int)gateUpBlocks.shape[1] / 2);
     }
 
-    /// <remarks>
-    /// A prompt always takes the batched path, even a one-token rest after a reused prefix, so a prompt's cache does not
-    /// depend on how much of it was reused (sampling at a temperature is sensitive to the last bit).
-    /// </remarks>
     /// <summary>What this layer shares with the others: kernels, dequantization buffers, decode rows.</summary>
     public CpuExpertScratch Scratch => _scratch;
 
@@ -42,6 +38,10 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     public void Decode(float* h, ReadOnlySpan<int> experts, ReadOnlySpan<float> weights, float* output) =>
         _scratch.Kernels.Experts(_packed, h, experts, weights, output);
 
+    /// <remarks>
+    /// A prompt always takes the batched path, even a one-token rest after a reused prefix, so a prompt's cache does not
+    /// depend on how much of it was reused (sampling at a temperature is sensitive to the last bit).
+    /// </remarks>
     public Tensor Forward(Tensor hidden, ExpertSelection selection, bool decode) =>
         decode && selection.TokenCount == 1 ? ForwardOne(hidden, selection) : ForwardBatch(hidden, selection);
 
