@@ -21,4 +21,11 @@ internal static unsafe class ActivationRow
         else
             Buffer.MemoryCopy(x, destination, n * sizeof(float), n * sizeof(float));
     }
+
+    /// <summary>Rounds the row in place to what a tensor op of the activation dtype stores (BF16 values; float32 as is).</summary>
+    public static void Round(float* x, int n, bool bf16)
+    {
+        if (bf16)
+            for (int i = 0; i < n; i++) x[i] = Fp.RoundToBf16(x[i]);
+    }
 }

@@ -82,8 +82,7 @@ internal sealed unsafe class CpuAttention
     private static void Project(Linear projection, float* x, float* y, int n, bool bf16)
     {
         projection.Gemv(x, y);
-        if (bf16)
-            for (int i = 0; i < n; i++) y[i] = Fp.RoundToBf16(y[i]);
+        ActivationRow.Round(y, n, bf16);
     }
 
 }

@@ -58,13 +58,13 @@ internal sealed unsafe class MoeBlock
         ActivationRow.Read(MappedTensor.Data(x), rows.Residual, _hidden, bf16);
         _norm.Forward(rows.Residual, rows.Normed, _hidden, bf16);
         _router.Gemv(rows.Normed, rows.Logits);
-        if (bf16)
-            for (int e = 0; e < _expertCount; e++) rows.Logits[e] = Fp.RoundToBf16(rows.Logits[e]);
+        ActivationRow.Round(rows.Logits, _expertCount, bf16);
         Span<int> chosen = stackalloc int[_topK];
         Span<float> weights = stackalloc float[_topK];
         SelectOne(new ReadOnlySpan<float>(rows.Logits, _expertCount), chosen, weights, bf16);
         experts.Decode(rows.Normed, chosen, weights, rows.Experts);
-        for (int i = 0; i < _hidden; i++) rows.Residual[i] += bf16 ? Fp.RoundToBf16(rows.Experts[i]) : rows.Experts[i];
+        ActivationRow.Round(rows.Experts, _hidden, bf16);
+        for (int i = 0; i < _hidden; i++) rows.Residual[i] += rows.Experts[i];
         ActivationRow.Write(rows.Residual, MappedTensor.Data(output), _hidden, bf16);
         GC.KeepAlive(x);
         return output;
