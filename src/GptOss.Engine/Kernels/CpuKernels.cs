@@ -13,8 +13,8 @@ public sealed unsafe partial class CpuKernels : IDisposable
     private readonly NativeBuffer<float> _hidden = new();
     private readonly NativeBuffer<float> _activations = new();
     private readonly NativeBuffer<float> _partials = new();
-    private readonly NativeBuffer<short> _integers = new();
-    private readonly NativeBuffer<int> _scaleIndex = new();
+    private readonly NativeBuffer<byte> _integerBytes = new();
+    private readonly NativeBuffer<int> _blockInts = new();
     private readonly NativeBuffer<int> _selected = new();
     private readonly NativeBuffer<float> _weights = new();
 
@@ -66,13 +66,13 @@ public sealed unsafe partial class CpuKernels : IDisposable
     /// </summary>
     private Int16Blocks Integers(float* split, int cols, int count)
     {
-        int blocks = cols / Mxfp4Matrix.BlockSize;
-        if (Mxfp4Activations != Mxfp4Activations.Int16 || !Mxfp4Int16Dot.Handles(Isa, blocks)) return default;
-        short* q = _integers.Get((long)count * cols);
-        int* index = _scaleIndex.Get((long)count * blocks);
+        if (Mxfp4Activations != Mxfp4Activations.Int16 || !Mxfp4Int16Dot.Handles(Isa)) return default;
+        long blocks = (long)count * Int16Blocks.PaddedBlocks(cols);
+        int* ints = _blockInts.Get(2 * blocks);
+        var all = new Int16Blocks(_integerBytes.Get(64 * blocks), ints, ints + blocks);
         for (int v = 0; v < count; v++)
-            if (!Int16Blocks.Quantize(split + (long)v * cols, cols, q + (long)v * cols, index + (long)v * blocks)) return default;
-        return new Int16Blocks(q, index);
+            if (!Int16Blocks.Quantize(split + (long)v * cols, cols, all.Slot(v, cols))) return default;
+        return all;
     }
 
     /// <summary>
@@ -116,8 +116,8 @@ public sealed unsafe partial class CpuKernels : IDisposable
         _hidden.Dispose();
         _activations.Dispose();
         _partials.Dispose();
-        _integers.Dispose();
-        _scaleIndex.Dispose();
+        _integerBytes.Dispose();
+        _blockInts.Dispose();
         _selected.Dispose();
         _weights.Dispose();
     }

@@ -7,10 +7,10 @@ public enum Mxfp4Activations
     Float32,
 
     /// <summary>
-    /// Each 32-column block rounded to 16-bit integers under a power-of-two scale (error at most 2^-14 of the block's
-    /// largest magnitude, far below BF16's rounding), so the dot products run on integer multiply-adds: about a third
-    /// less work per weight block than the float path. Used for BF16 activations; any row the integer path cannot
-    /// take (scale 255, odd block count, a vector with inf/NaN) goes the float32 way.
+    /// Each 32-column block rounded to integers of at most 2^14 under a power-of-two scale (error at most 2^-14 of the
+    /// block's largest magnitude, far below BF16's rounding), so the dot products run on byte multiply-adds: about a
+    /// third of the float path's instructions per weight block. Used for BF16 activations; any row the integer path
+    /// cannot take (scale 255, a vector with inf/NaN, no AVX-512) goes the float32 way.
     /// </summary>
     Int16,
 }

@@ -69,8 +69,9 @@ public sealed unsafe class ExpertsTests
             }
         }
         Assert.True(clamped > 10, "test data should exercise the clamps");
-        // Int16 rounds h and the SwiGLU outputs to 2^-14 of each block's largest magnitude, which the magnitude bounds.
-        double tolerance = activations == Mxfp4Activations.Int16 ? 5e-4 : 2e-5;
+        // Int16 rounds h and the SwiGLU outputs by up to 2^-14 of each block's largest magnitude; through SwiGLU's slope
+        // (up to ~8 at the clamps) and the down projection that stays within 1e-3 of the row's magnitude.
+        double tolerance = activations == Mxfp4Activations.Int16 ? 1e-3 : 2e-5;
         for (int r = 0; r < Hidden; r++) Reference.Close(expected[r], magnitude[r], output.AsSpan()[r], tolerance, $"output {r}");
     }
 
