@@ -46,6 +46,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         try
         {
             byte* @base = pointer + view.PointerOffset;
+            HugePages.Advise(@base, length);
             ulong headerLength = *(ulong*)@base;
             if (headerLength > (ulong)(length - 8) || headerLength > MaxHeaderBytes)
                 throw new CheckpointException($"{path}: header length {headerLength} exceeds the file ({length} bytes); truncated or not a safetensors file");

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using GptOss.Cli.Commands;
+using GptOss.Testing;
+
+namespace GptOss.Cli.Tests;
+
+/// <summary>`gptoss bench` on the tiny fixture, invoked in-process: the JSON fields scripts read, and bad flags.</summary>
+public sealed class BenchCommandTests
+{
+    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
+    {
+        var root = new RootCommand { BenchCommand.Create() };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = await root.Parse(["bench", .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Json_reports_speeds_against_the_bound_the_config_implies()
+    {
+        var (exit, output, error) = await Run("--model", TestPaths.TinyFixture("hf-a"), "--prompt-tokens", "5", "--gen-tokens", "4",
+            "--threads", "1", "--json");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        var json = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal("bfloat16", (string)json["dtype"]!);
+        Assert.Equal(1, (int)json["threads"]!);
+        Assert.Equal(5, (int)json["prompt_tokens"]!);
+        Assert.Equal(4, (int)json["gen_tokens"]!);
+        foreach (var field in new[] { "load_seconds", "prefill_tokens_per_second", "time_to_first_token_seconds", "decode_tokens_per_second",
+                     "read_bandwidth_bytes_per_second", "bound_tokens_per_second" })
+            Assert.True((double)json[field]! > 0, $"{field} = {json[field]}");
+        Assert.Equal((double)json["decode_tokens_per_second"]! / (double)json["bound_tokens_per_second"]!, (double)json["fraction_of_bound"]!, 1e-9);
+        Assert.Equal((double)json["read_bandwidth_bytes_per_second"]! / (long)json["bytes_per_token"]!, (double)json["bound_tokens_per_second"]!, 1e-6);
+        // The peak resident set holds at least the weights a decoded token reads (all of them are mapped and touched).
+        Assert.True((long)json["peak_rss_bytes"]! >= (long)json["bytes_per_token"]!, $"peak RSS {json["peak_rss_bytes"]} below the weights read per token");
+        Assert.True(json.ContainsKey("file_huge_page_bytes"));
+    }
+
+    [Theory]
+    [InlineData("--gen-tokens", "1", "--gen-tokens must be at least 2")]
+    [InlineData("--prompt-tokens", "0", "--prompt-tokens must be at least 1")]
+    [InlineData("--dtype", "int4", "--dtype 'int4'")]
+    public async Task Bad_flags_get_one_clear_error(string flag, string value, string message)
+    {
+        var (exit, output, error) = await Run("--model", TestPaths.TinyFixture("hf-a"), flag, value);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith($"error: {message}", error.Trim());
+    }
+}
