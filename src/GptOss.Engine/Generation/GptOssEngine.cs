@@ -166,7 +166,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
                 var logits = _model.Forward(chunk, start + done, _cache, allPositions, decode);
                 _cache.Appended(chunk);
                 if (allPositions || last)
-                    logits.cpu().data<float>().CopyTo(result, allPositions ? checked(done * Config.VocabSize) : 0);
+                    CopyLogits(logits, result, allPositions ? checked(done * Config.VocabSize) : 0);
             }
             return result;
         }
@@ -175,6 +175,13 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             _cache.Truncate(0);   // a half-written cache must not be reused
             throw;
         }
+    }
+
+    /// <summary>One memory copy of float32 logits into <paramref name="result"/> (TorchSharp's accessor walks indices).</summary>
+    private static unsafe void CopyLogits(torch.Tensor logits, float[] result, int offset)
+    {
+        using var values = logits.cpu().contiguous();
+        new ReadOnlySpan<float>(MappedTensor.Data(values), checked((int)values.numel())).CopyTo(result.AsSpan(offset));
     }
 
     private void ValidatePrompt(IReadOnlyList<int> tokens)
