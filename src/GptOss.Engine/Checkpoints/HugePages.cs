@@ -18,7 +18,14 @@ internal static unsafe partial class HugePages
         if (!OperatingSystem.IsLinux() || length <= 0) return;
         // madvise wants a page-aligned start; the mapping itself is.
         long start = (long)address & ~4095L;
-        _ = madvise((void*)start, (nuint)(length + ((long)address - start)), MadvHugePage);
+        try
+        {
+            _ = madvise((void*)start, (nuint)(length + ((long)address - start)), MadvHugePage);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // A C library without madvise: the weights stay in whatever pages the kernel picks.
+        }
     }
 
     [LibraryImport("libc", SetLastError = true)]
