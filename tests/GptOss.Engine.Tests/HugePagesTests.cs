@@ -12,12 +12,16 @@ public sealed class HugePagesTests
     [LinuxFact]
     public void A_mapped_checkpoint_asks_linux_for_2_mb_pages()
     {
-        string path = Path.GetFullPath(Path.Combine(TestPaths.TinyFixture("hf-a"), "model.safetensors"));
-        using var file = SafetensorsFile.Open(path);
+        // A copy in a fresh folder: smaps names the file by its resolved path, which the folder's unique name ends.
+        using var dir = new TempDirectory();
+        string model = dir["model"];
+        TinyFixtures.CopyTo("hf-a", model);
+        string name = Path.Combine(Path.GetFileName(dir.Path), "model", "model.safetensors");
+        using var file = SafetensorsFile.Open(Path.Combine(model, "model.safetensors"));
 
         var lines = File.ReadAllLines("/proc/self/smaps");
-        int mapping = Array.FindIndex(lines, l => l.EndsWith(" " + path, StringComparison.Ordinal));
-        Assert.True(mapping >= 0, $"{path} is not mapped");
+        int mapping = Array.FindIndex(lines, l => l.EndsWith("/" + name, StringComparison.Ordinal));
+        Assert.True(mapping >= 0, $"{name} is not mapped");
         var flags = lines.Skip(mapping + 1).First(l => l.StartsWith("VmFlags:", StringComparison.Ordinal));
         Assert.Contains("hg", flags.Split(' ', StringSplitOptions.RemoveEmptyEntries));
     }
