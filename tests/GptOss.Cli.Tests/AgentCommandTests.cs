@@ -39,17 +39,8 @@ public sealed class AgentCommandTests : IDisposable
         return path;
     }
 
-    private static async Task<(int Exit, string Out, string Err)> Invoke(params string[] args)
-    {
-        var root = new RootCommand();
-        root.Subcommands.Add(AgentCommands.CreateRun());
-        root.Subcommands.Add(AgentCommands.CreateChat());
-        root.Subcommands.Add(AgentCommands.CreateAgents());
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> Invoke(params string[] args) =>
+        CommandRun.Invoke([AgentCommands.CreateRun(), AgentCommands.CreateChat(), AgentCommands.CreateAgents()], args);
 
     private string[] Host(params string[] args) => [.. args, "--config", Path.Combine(_dir, "appsettings.json")];
 

@@ -8,14 +8,8 @@ namespace GptOss.Cli.Tests;
 /// <summary>`gptoss bench` on the tiny fixture, invoked in-process: the JSON fields scripts read, and bad flags.</summary>
 public sealed class BenchCommandTests
 {
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        var root = new RootCommand { BenchCommand.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = await root.Parse(["bench", .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> Run(params string[] args) =>
+        CommandRun.Invoke([BenchCommand.Create()], ["bench", .. args]);
 
     [Fact]
     public async Task Json_reports_speeds_against_the_bound_the_config_implies()

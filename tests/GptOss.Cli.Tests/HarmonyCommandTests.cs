@@ -8,14 +8,8 @@ namespace GptOss.Cli.Tests;
 /// <summary>`gptoss harmony render|parse`, invoked in-process with redirected stdin/stdout/stderr.</summary>
 public class HarmonyCommandTests
 {
-    private static async Task<(int Exit, string Out, string Err)> Run(string stdin, params string[] args)
-    {
-        var root = new RootCommand { HarmonyCommands.Create(() => new StringReader(stdin)) };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = await root.Parse(["harmony", .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> Run(string stdin, params string[] args) =>
+        CommandRun.Invoke([HarmonyCommands.Create(() => new StringReader(stdin))], ["harmony", .. args]);
 
     private const string Conversation = """
         {"messages": [

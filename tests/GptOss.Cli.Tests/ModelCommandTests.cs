@@ -15,14 +15,8 @@ public sealed class ModelCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Exit, string Out, string Err)> Run(params string[] args)
-    {
-        var root = new RootCommand { ModelCommands.Create() };
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = await root.Parse(["model", .. args]).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static Task<(int Exit, string Out, string Err)> Run(params string[] args) =>
+        CommandRun.Invoke([ModelCommands.Create()], ["model", .. args]);
 
     private static async Task<JsonNode> RunJson(params string[] args)
     {
