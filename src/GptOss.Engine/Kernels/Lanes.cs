@@ -32,19 +32,47 @@ internal unsafe interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     void Store(float* p);
 }
 
+/// <summary>What the vector lanes add to <see cref="ILanes{TSelf}"/> so that <see cref="ExpPolynomial"/> serves every width.</summary>
+internal interface IVectorLanes<TSelf> : ILanes<TSelf> where TSelf : struct, IVectorLanes<TSelf>
+{
+    static abstract TSelf Floor(TSelf x);
+    /// <summary>y · 2^n for integral n in the normal exponent range, built in the exponent bits.</summary>
+    static abstract TSelf ScaleByPowerOfTwo(TSelf y, TSelf n);
+    /// <summary>0 where x &lt; limit, y elsewhere.</summary>
+    static abstract TSelf ZeroBelow(TSelf x, float limit, TSelf y);
+}
+
 /// <summary>
-/// The pieces of e^x the vector lanes share: x = n·ln2 + r (ln2 split in two so n·ln2 is exact), e^r by Cephes' degree-6
-/// expf polynomial (about 2 ulp), 2^n built in the exponent bits. Inputs are clamped at −87 first so no lane computes
-/// with subnormals (a microcode assist each), and lanes below it return 0.
+/// e^x for the vector lanes, one algorithm for every width: x = n·ln2 + r (ln2 split in two so n·ln2 is exact), e^r by
+/// Cephes' degree-6 expf polynomial (about 2 ulp), 2^n built in the exponent bits. Inputs are clamped at −87 first so no
+/// lane computes with subnormals (a microcode assist each), and lanes below it return 0.
 /// </summary>
 internal static class ExpPolynomial
 {
-    public const float Low = -87f, Log2E = 1.44269504088896341f, Ln2High = 0.693359375f, Ln2Low = -2.12194440e-4f;
-    public const float C6 = 1.9875691500e-4f, C5 = 1.3981999507e-3f, C4 = 8.3334519073e-3f, C3 = 4.1665795894e-2f,
+    public const float Low = -87f;
+    private const float Log2E = 1.44269504088896341f, Ln2High = 0.693359375f, Ln2Low = -2.12194440e-4f;
+    private const float C6 = 1.9875691500e-4f, C5 = 1.3981999507e-3f, C4 = 8.3334519073e-3f, C3 = 4.1665795894e-2f,
         C2 = 1.6666665459e-1f, C1 = 5.0000001201e-1f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Exp<T>(T x) where T : struct, IVectorLanes<T>
+    {
+        var t = T.Max(x, T.Broadcast(Low));
+        var n = T.Floor(T.Fma(t, T.Broadcast(Log2E), T.Broadcast(0.5f)));
+        // −n·c + t with one rounding each, as a fused negated multiply-add computes it.
+        var r = T.Fma(n, T.Broadcast(-Ln2High), t);
+        r = T.Fma(n, T.Broadcast(-Ln2Low), r);
+        var y = T.Fma(T.Broadcast(C6), r, T.Broadcast(C5));
+        y = T.Fma(y, r, T.Broadcast(C4));
+        y = T.Fma(y, r, T.Broadcast(C3));
+        y = T.Fma(y, r, T.Broadcast(C2));
+        y = T.Fma(y, r, T.Broadcast(C1));
+        y = T.Fma(y, T.Multiply(r, r), T.Add(r, T.Broadcast(1f)));
+        return T.ZeroBelow(x, Low, T.ScaleByPowerOfTwo(y, n));
+    }
 }
 
-internal readonly unsafe struct Lanes512(Vector512<float> value) : ILanes<Lanes512>
+internal readonly unsafe struct Lanes512(Vector512<float> value) : IVectorLanes<Lanes512>
 {
     private readonly Vector512<float> _value = value;
 
@@ -60,23 +88,14 @@ internal readonly unsafe struct Lanes512(Vector512<float> value) : ILanes<Lanes5
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Max(Lanes512 a, Lanes512 b) => new(Vector512.Max(a._value, b._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(float* p) => _value.Store(p);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Exp(Lanes512 x) => ExpPolynomial.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Floor(Lanes512 x) => new(Vector512.Floor(x._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 Exp(Lanes512 x)
-    {
-        var small = Vector512.LessThan(x._value, Vector512.Create(ExpPolynomial.Low));
-        var t = Vector512.Max(x._value, Vector512.Create(ExpPolynomial.Low));
-        var n = Vector512.Floor(Avx512F.FusedMultiplyAdd(t, Vector512.Create(ExpPolynomial.Log2E), Vector512.Create(0.5f)));
-        var r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(ExpPolynomial.Ln2High), t);
-        r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(ExpPolynomial.Ln2Low), r);
-        var y = Avx512F.FusedMultiplyAdd(Vector512.Create(ExpPolynomial.C6), r, Vector512.Create(ExpPolynomial.C5));
-        y = Avx512F.FusedMultiplyAdd(y, r, Vector512.Create(ExpPolynomial.C4));
-        y = Avx512F.FusedMultiplyAdd(y, r, Vector512.Create(ExpPolynomial.C3));
-        y = Avx512F.FusedMultiplyAdd(y, r, Vector512.Create(ExpPolynomial.C2));
-        y = Avx512F.FusedMultiplyAdd(y, r, Vector512.Create(ExpPolynomial.C1));
-        y = Avx512F.FusedMultiplyAdd(y, r * r, r + Vector512<float>.One);
-        var scale = ((Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23).AsSingle();
-        return new(Vector512.ConditionalSelect(small, Vector512<float>.Zero, y * scale));
-    }
+    public static Lanes512 ScaleByPowerOfTwo(Lanes512 y, Lanes512 n) =>
+        new(y._value * ((Vector512.ConvertToInt32(n._value) + Vector512.Create(127)) << 23).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes512 ZeroBelow(Lanes512 x, float limit, Lanes512 y) =>
+        new(Vector512.ConditionalSelect(Vector512.LessThan(x._value, Vector512.Create(limit)), Vector512<float>.Zero, y._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 RoundToBf16(Lanes512 x)
@@ -94,7 +113,7 @@ internal readonly unsafe struct Lanes512(Vector512<float> value) : ILanes<Lanes5
     }
 }
 
-internal readonly unsafe struct Lanes256(Vector256<float> value) : ILanes<Lanes256>
+internal readonly unsafe struct Lanes256(Vector256<float> value) : IVectorLanes<Lanes256>
 {
     private readonly Vector256<float> _value = value;
 
@@ -110,23 +129,14 @@ internal readonly unsafe struct Lanes256(Vector256<float> value) : ILanes<Lanes2
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Max(Lanes256 a, Lanes256 b) => new(Vector256.Max(a._value, b._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public void Store(float* p) => _value.Store(p);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Exp(Lanes256 x) => ExpPolynomial.Exp(x);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Floor(Lanes256 x) => new(Vector256.Floor(x._value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes256 Exp(Lanes256 x)
-    {
-        var small = Vector256.LessThan(x._value, Vector256.Create(ExpPolynomial.Low));
-        var t = Vector256.Max(x._value, Vector256.Create(ExpPolynomial.Low));
-        var n = Vector256.Floor(X86Fma.MultiplyAdd(t, Vector256.Create(ExpPolynomial.Log2E), Vector256.Create(0.5f)));
-        var r = X86Fma.MultiplyAddNegated(n, Vector256.Create(ExpPolynomial.Ln2High), t);
-        r = X86Fma.MultiplyAddNegated(n, Vector256.Create(ExpPolynomial.Ln2Low), r);
-        var y = X86Fma.MultiplyAdd(Vector256.Create(ExpPolynomial.C6), r, Vector256.Create(ExpPolynomial.C5));
-        y = X86Fma.MultiplyAdd(y, r, Vector256.Create(ExpPolynomial.C4));
-        y = X86Fma.MultiplyAdd(y, r, Vector256.Create(ExpPolynomial.C3));
-        y = X86Fma.MultiplyAdd(y, r, Vector256.Create(ExpPolynomial.C2));
-        y = X86Fma.MultiplyAdd(y, r, Vector256.Create(ExpPolynomial.C1));
-        y = X86Fma.MultiplyAdd(y, r * r, r + Vector256<float>.One);
-        var scale = ((Vector256.ConvertToInt32(n) + Vector256.Create(127)) << 23).AsSingle();
-        return new(Vector256.ConditionalSelect(small, Vector256<float>.Zero, y * scale));
-    }
+    public static Lanes256 ScaleByPowerOfTwo(Lanes256 y, Lanes256 n) =>
+        new(y._value * ((Vector256.ConvertToInt32(n._value) + Vector256.Create(127)) << 23).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Lanes256 ZeroBelow(Lanes256 x, float limit, Lanes256 y) =>
+        new(Vector256.ConditionalSelect(Vector256.LessThan(x._value, Vector256.Create(limit)), Vector256<float>.Zero, y._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 RoundToBf16(Lanes256 x)
