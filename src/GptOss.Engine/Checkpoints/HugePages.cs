@@ -17,7 +17,7 @@ internal static unsafe partial class HugePages
     {
         if (!OperatingSystem.IsLinux() || length <= 0) return;
         // madvise wants a page-aligned start; the mapping itself is.
-        long start = (long)address & ~4095L;
+        long start = (long)address & ~(long)(Environment.SystemPageSize - 1);
         try
         {
             _ = madvise((void*)start, (nuint)(length + ((long)address - start)), MadvHugePage);
