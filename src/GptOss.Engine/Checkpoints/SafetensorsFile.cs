@@ -47,6 +47,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
         {
             byte* @base = pointer + view.PointerOffset;
             HugePages.Advise(@base, length);
+            HugePages.Refresh(@base, length, path);
             ulong headerLength = *(ulong*)@base;
             if (headerLength > (ulong)(length - 8) || headerLength > MaxHeaderBytes)
                 throw new CheckpointException($"{path}: header length {headerLength} exceeds the file ({length} bytes); truncated or not a safetensors file");
