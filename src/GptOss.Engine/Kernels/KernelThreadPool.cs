@@ -14,13 +14,15 @@ public interface IRangeJob
 /// themselves and the calling thread. A call allocates nothing: the job is a struct passed by
 /// address with a function pointer to its Run. Chunks are claimed from a shared counter and the
 /// caller claims too, so a call finishes when its chunks are done even if a worker was descheduled
-/// (a shared, oversubscribed host). Idle workers spin briefly (decode issues ~100 matmuls per
+/// (a shared, oversubscribed host). Chunks shrink as the range runs out (each takes a share of what
+/// is left): long sequential streams first, small pieces last, so the threads finish together. Idle workers spin briefly (decode issues ~100 matmuls per
 /// token back to back), then sleep on an event so they leave the cores to others.
 /// One caller at a time; a job must not call For.
 /// </summary>
 public sealed unsafe class KernelThreadPool : IDisposable
 {
-    private const int ChunksPerThread = 4;
+    // A chunk takes 1/(2·threads) of the indices left, and at least 1/(64·threads) of the range.
+    private const int ShareOfRest = 2, SmallestShare = 64;
 
     private readonly Worker[] _workers;
     private readonly long _spinTicks;
@@ -29,10 +31,10 @@ public sealed unsafe class KernelThreadPool : IDisposable
     private delegate*<void*, int, int, void> _invoke;
     private void* _job;
     private int _count;
-    private int _chunkSize;
-    private int _chunkCount;
-    private int _nextChunk;
-    private int _doneChunks;
+    private int _grain;
+    private int _smallestChunk;
+    private int _next;
+    private int _done;
     private int _activeWorkers;
     private Exception? _error;
     private int _busy;
@@ -59,24 +61,21 @@ public sealed unsafe class KernelThreadPool : IDisposable
     public int ThreadCount { get; }
 
     /// <summary>
-    /// Runs job over [0, count) in chunks whose size is a multiple of <paramref name="grain"/>
-    /// (so a chunk never splits a group of rows a kernel handles together), and returns when all
-    /// chunks are done. Rethrows the first exception a chunk threw.
+    /// Runs job over [0, count) in chunks that start at multiples of <paramref name="grain"/> (so a
+    /// chunk never splits a group of rows a kernel handles together), and returns when all chunks
+    /// are done. Rethrows the first exception a chunk threw.
     /// </summary>
     public void For<TJob>(int count, int grain, in TJob job) where TJob : struct, IRangeJob
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (count <= 0) return;
         if (grain <= 0) throw new ArgumentOutOfRangeException(nameof(grain), grain, "grain must be positive");
-        int target = (int)Math.Min(count, ((long)count + ThreadCount * ChunksPerThread - 1) / (ThreadCount * ChunksPerThread));
-        int chunk = Math.Max(grain, (target + grain - 1) / grain * grain);
-        int chunks = (int)(((long)count + chunk - 1) / chunk);
         if (Interlocked.Exchange(ref _busy, 1) != 0)
             throw new InvalidOperationException("KernelThreadPool.For was called again before the previous call returned (one caller at a time; no nested For)");
         try
         {
-            if (_workers.Length == 0 || chunks == 1) job.Run(0, count);
-            else Dispatch(count, chunk, chunks, job);
+            if (_workers.Length == 0 || count <= grain) job.Run(0, count);
+            else Dispatch(count, grain, job);
         }
         finally
         {
@@ -84,7 +83,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
         }
     }
 
-    private void Dispatch<TJob>(int count, int chunk, int chunks, in TJob job) where TJob : struct, IRangeJob
+    private void Dispatch<TJob>(int count, int grain, in TJob job) where TJob : struct, IRangeJob
     {
         // Seqlock: an odd generation means "fields changing". A worker that woke too late for the
         // previous call may still be looking at its (empty) chunk counter: let it leave first.
@@ -93,15 +92,15 @@ public sealed unsafe class KernelThreadPool : IDisposable
         while (Volatile.Read(ref _activeWorkers) != 0) spin.SpinOnce(sleep1Threshold: -1);
 
         // The job stays on this stack frame until all its chunks are done; no worker touches it
-        // after that, since every chunk index has been claimed.
+        // after that, since every index has been claimed.
         TJob local = job;
         _invoke = &Invoke<TJob>;
         _job = Unsafe.AsPointer(ref local);
         _count = count;
-        _chunkSize = chunk;
-        _chunkCount = chunks;
-        _nextChunk = 0;
-        _doneChunks = 0;
+        _grain = grain;
+        _smallestChunk = (int)Math.Max(grain, (long)count / (SmallestShare * ThreadCount));
+        _next = 0;
+        _done = 0;
         _error = null;
         Interlocked.Increment(ref _generation);
         foreach (var worker in _workers)
@@ -109,7 +108,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
 
         RunChunks();
         spin = new SpinWait();
-        while (Volatile.Read(ref _doneChunks) != chunks) spin.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _done) != count) spin.SpinOnce(sleep1Threshold: -1);
         _job = null;
         if (_error is { } error) throw new AggregateException("a kernel chunk failed", error);
     }
@@ -119,22 +118,37 @@ public sealed unsafe class KernelThreadPool : IDisposable
 
     private void RunChunks()
     {
-        int i;
-        while ((i = Interlocked.Increment(ref _nextChunk) - 1) < _chunkCount)
+        while (Claim(out int start, out int end))
         {
             if (Volatile.Read(ref _error) is null)
             {
-                int start = i * _chunkSize;
                 try
                 {
-                    _invoke(_job, start, Math.Min(_count, start + _chunkSize));
+                    _invoke(_job, start, end);
                 }
                 catch (Exception e)
                 {
                     Interlocked.CompareExchange(ref _error, e, null);
                 }
             }
-            Interlocked.Increment(ref _doneChunks);
+            Interlocked.Add(ref _done, end - start);
+        }
+    }
+
+    /// <summary>The next chunk: a share of the indices left, rounded up to the grain.</summary>
+    private bool Claim(out int start, out int end)
+    {
+        while (true)
+        {
+            start = Volatile.Read(ref _next);
+            if (start >= _count)
+            {
+                end = start;
+                return false;
+            }
+            long size = Math.Max(_smallestChunk, (_count - start) / (ShareOfRest * ThreadCount));
+            end = (int)Math.Min(_count, start + (size + _grain - 1) / _grain * _grain);
+            if (Interlocked.CompareExchange(ref _next, end, start) == start) return true;
         }
     }
 
