@@ -17,7 +17,10 @@ internal static unsafe partial class HugePages
     private const int MadvDontNeed = 4, MadvHugePage = 14, FadvDontNeed = 4;
     private const ulong PagemapPresent = 1UL << 63;
 
-    /// <summary>madvise(MADV_HUGEPAGE) over a mapping: its faults take 2 MB pages where the page cache has them whole.</summary>
+    /// <summary>
+    /// madvise(MADV_HUGEPAGE) over a mapping: its faults take 2 MB pages (a file's where the page cache holds them whole;
+    /// anonymous memory's where the kernel finds free 2 MB blocks).
+    /// </summary>
     public static void Advise(byte* address, long length)
     {
         if (!OperatingSystem.IsLinux() || length <= 0) return;

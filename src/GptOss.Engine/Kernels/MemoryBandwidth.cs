@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using GptOss.Engine.Checkpoints;
 
 namespace GptOss.Engine.Kernels;
 
@@ -32,9 +33,11 @@ public static unsafe class MemoryBandwidth
         if (repeats <= 0) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "repeats must be positive");
         long chunks = bytes / Chunk;
         if (chunks > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "buffer too large");
-        byte* buffer = (byte*)NativeMemory.AlignedAlloc((nuint)(chunks * Chunk), 4096);
+        byte* buffer = (byte*)NativeMemory.AlignedAlloc((nuint)(chunks * Chunk), (nuint)HugePages.Size);
         try
         {
+            // In 2 MB pages, like the mapped weights it bounds (4 KB pages read ~8 % slower here: a lower, flattering bound).
+            HugePages.Advise(buffer, chunks * Chunk);
             // Touch every page first, so the timed passes read memory instead of faulting it in.
             var fill = new FillJob(buffer, Chunk);
             pool.For((int)chunks, 1, fill);
