@@ -40,6 +40,9 @@ internal readonly unsafe struct Int16Blocks(byte* bytes, int* exponents, int* co
         return new Int16Blocks(Bytes + 64 * blocks, Exponents + blocks, Corrections + blocks);
     }
 
+    /// <summary>Block g's 16 bytes in the first of its quad's four planes (the others follow 64, 128 and 192 bytes on).</summary>
+    private byte* Quad(int g) => Bytes + 256 * (g / 4) + 16 * (g & 3);
+
     /// <summary>
     /// Fills <paramref name="dest"/> from a split activation vector (<see cref="ActivationSplit"/>) of
     /// <paramref name="cols"/> columns. False when the vector holds inf or NaN (take the float path).
@@ -77,7 +80,7 @@ internal readonly unsafe struct Int16Blocks(byte* bytes, int* exponents, int* co
                 evens = Vector512.Load(tiny);
                 odds = Vector512.Load(tiny + 16);
             }
-            byte* quad = dest.Bytes + 256 * (g / 4) + 16 * (g & 3);
+            byte* quad = dest.Quad(g);
             StoreBytes(evens, quad, quad + 64);
             StoreBytes(odds, quad + 128, quad + 192);
             dest.Exponents[g] = -1 - k;
@@ -86,7 +89,7 @@ internal readonly unsafe struct Int16Blocks(byte* bytes, int* exponents, int* co
         for (int g = blocks; g < PaddedBlocks(cols); g++)
         {
             // Zero bytes against any weights add zero; exponent 1 keeps the padding's multiplier a normal float.
-            byte* quad = dest.Bytes + 256 * (g / 4) + 16 * (g & 3);
+            byte* quad = dest.Quad(g);
             for (int plane = 0; plane < 4; plane++) Vector128<byte>.Zero.Store(quad + 64 * plane);
             dest.Exponents[g] = 1;
             dest.Corrections[g] = 0;

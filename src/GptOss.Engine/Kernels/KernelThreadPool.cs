@@ -15,8 +15,9 @@ public interface IRangeJob
 /// address with a function pointer to its Run. Chunks are claimed from a shared counter and the
 /// caller claims too, so a call finishes when its chunks are done even if a worker was descheduled
 /// (a shared, oversubscribed host). Chunks shrink as the range runs out (each takes a share of what
-/// is left): long sequential streams first, small pieces last, so the threads finish together. Idle workers spin briefly (decode issues ~100 matmuls per
-/// token back to back), then sleep on an event so they leave the cores to others.
+/// is left): long sequential streams first, small pieces last, so the threads finish together.
+/// Idle workers spin briefly (decode issues ~100 matmuls per token back to back), then sleep on an
+/// event so they leave the cores to others.
 /// One caller at a time; a job must not call For.
 /// </summary>
 public sealed unsafe class KernelThreadPool : IDisposable
