@@ -24,6 +24,7 @@ public sealed unsafe partial class CpuKernels
                 throw new ArgumentOutOfRangeException(nameof(experts), experts[i], $"expert index outside [0, {w.Count})");
             selected[i] = experts[i];
             routing[i] = weights[i];
+            w.LearnScaleBounds(experts[i]);
         }
 
         float* hs = _hidden.Get(hidden);

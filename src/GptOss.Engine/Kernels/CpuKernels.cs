@@ -72,7 +72,7 @@ public sealed unsafe partial class CpuKernels : IDisposable
         var all = new Int16Blocks(_integerBytes.Get(64 * blocks), ints, ints + blocks);
         for (int v = 0; v < count; v++)
             if (!Int16Blocks.Quantize(split + (long)v * cols, cols, all.Slot(v, cols))) return default;
-        return all;
+        return all.WithExponentBounds(count, cols);
     }
 
     /// <summary>

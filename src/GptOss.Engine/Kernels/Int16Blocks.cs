@@ -15,7 +15,7 @@ namespace GptOss.Engine.Kernels;
 /// 2·E2M1 + 12, non-negative as vpmaddubsw wants). A vector is padded to whole groups of 16 blocks with blocks that
 /// add zero.
 /// </summary>
-internal readonly unsafe struct Int16Blocks(byte* bytes, int* exponents, int* corrections)
+internal readonly unsafe struct Int16Blocks(byte* bytes, int* exponents, int* corrections, int minExponent = int.MinValue, int maxExponent = int.MaxValue)
 {
     /// <summary>Blocks per kernel step (four quads).</summary>
     public const int GroupBlocks = 16;
@@ -27,6 +27,9 @@ internal readonly unsafe struct Int16Blocks(byte* bytes, int* exponents, int* co
     public readonly int* Exponents = exponents;
     public readonly int* Corrections = corrections;
 
+    /// <summary>The smallest and largest <see cref="Exponents"/> of the vectors' own blocks (padding excluded), once known (<see cref="WithExponentBounds"/>).</summary>
+    public readonly int MinExponent = minExponent, MaxExponent = maxExponent;
+
     public bool IsEmpty => Bytes == null;
 
     /// <summary>Blocks a vector of <paramref name="cols"/> columns occupies, padding included.</summary>
@@ -37,7 +40,23 @@ internal readonly unsafe struct Int16Blocks(byte* bytes, int* exponents, int* co
     {
         if (IsEmpty) return default;
         long blocks = (long)slot * PaddedBlocks(cols);
-        return new Int16Blocks(Bytes + 64 * blocks, Exponents + blocks, Corrections + blocks);
+        return new Int16Blocks(Bytes + 64 * blocks, Exponents + blocks, Corrections + blocks, MinExponent, MaxExponent);
+    }
+
+    /// <summary>These blocks with the exponent bounds of <paramref name="count"/> vectors of <paramref name="cols"/> columns.</summary>
+    public Int16Blocks WithExponentBounds(int count, int cols)
+    {
+        int min = int.MaxValue, max = int.MinValue;
+        for (int v = 0; v < count; v++)
+        {
+            int* exponents = Slot(v, cols).Exponents;
+            for (int g = 0; g < cols / 32; g++)
+            {
+                min = Math.Min(min, exponents[g]);
+                max = Math.Max(max, exponents[g]);
+            }
+        }
+        return new Int16Blocks(Bytes, Exponents, Corrections, min, max);
     }
 
     /// <summary>Block g's 16 bytes in the first of its quad's four planes (the others follow 64, 128 and 192 bytes on).</summary>

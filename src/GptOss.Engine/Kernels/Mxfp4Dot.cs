@@ -37,8 +37,15 @@ internal static unsafe class Mxfp4Dot
         int blocks = w.BlocksPerRow;
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
-        if (isa == KernelIsa.Scalar || ScaleScan.ContainsMax(s, blocks)) return Scalar(b, s, blocks, xs);
-        if (!q.IsEmpty) return Mxfp4Int16Dot.Row(b, s, blocks, q);
+        // Scanning each row for the scale 255 halved a thread's stream from DRAM: skipped where the bounds rule it out.
+        bool rowHoldsMax = w.KnownScales is not { Max: < Fp.MaxScale } && ScaleScan.ContainsMax(s, blocks);
+        if (isa == KernelIsa.Scalar || rowHoldsMax) return Scalar(b, s, blocks, xs);
+        if (!q.IsEmpty)
+        {
+            return w.KnownScales is { } scales && Mxfp4Int16Dot.AllNormal(scales, q)
+                ? Mxfp4Int16Dot.Row<Mxfp4Int16Dot.NormalExponents>(b, s, blocks, q)
+                : Mxfp4Int16Dot.Row(b, s, blocks, q);
+        }
         return isa == KernelIsa.Avx512 ? Avx512Row(b, s, blocks, xs) : Avx2Row(b, s, blocks, xs);
     }
 

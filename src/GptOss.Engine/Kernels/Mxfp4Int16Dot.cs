@@ -18,13 +18,24 @@ internal static unsafe class Mxfp4Int16Dot
     /// <summary>Whether rows can take this path on <paramref name="isa"/>.</summary>
     public static bool Handles(KernelIsa isa) => isa == KernelIsa.Avx512 && Avx512BW.VL.IsSupported;
 
+    /// <summary>
+    /// Whether every block multiplier of a matrix with these scales against <paramref name="x"/> is a normal float
+    /// (E8M0 + the block's exponent within [1, 254], no scale 255): then <see cref="NormalExponents"/> builds them.
+    /// </summary>
+    public static bool AllNormal(ScaleBounds scales, in Int16Blocks x) =>
+        scales.Max != Fp.MaxScale && scales.Min + (long)x.MinExponent >= 1 && scales.Max + (long)x.MaxExponent <= 254;
+
+    /// <summary>A row against the blocks, every multiplier built exactly (any scale but 255).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Row(byte* b, byte* s, int blocks, in Int16Blocks x) => Row<AnyExponents>(b, s, blocks, x);
+
     /// <remarks>
     /// Written for the JIT: constants built in the method and passed by value, accumulators never passed by reference
     /// (an earlier kernel that did ran at half speed), pointers that advance. A row's last partial step loads its blocks
     /// and scales under a mask (zeros past the row's end, and no access there).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Row(byte* b, byte* s, int blocks, in Int16Blocks x)
+    public static float Row<TMultiplier>(byte* b, byte* s, int blocks, in Int16Blocks x) where TMultiplier : struct, IBlockMultiplier
     {
         var table = Vector512.Create(
             (byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
@@ -38,7 +49,7 @@ internal static unsafe class Mxfp4Int16Dot
         byte* end = b + 16 * (blocks & ~(Int16Blocks.GroupBlocks - 1));
         for (; b < end; b += 256, s += 16, a += 1024, exponents += 16, corrections += 16)
         {
-            acc = Group(table, evens, Vector512.Load(b), Vector512.Load(b + 64), Vector512.Load(b + 128), Vector512.Load(b + 192),
+            acc = Group<TMultiplier>(table, evens, Vector512.Load(b), Vector512.Load(b + 64), Vector512.Load(b + 128), Vector512.Load(b + 192),
                 Vector128.Load(s), a, exponents, corrections, acc);
         }
         int rest = blocks & (Int16Blocks.GroupBlocks - 1);
@@ -48,7 +59,7 @@ internal static unsafe class Mxfp4Int16Dot
             var index = Vector512.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
                 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
             int valid = 16 * rest;
-            acc = Group(table, evens,
+            acc = Group<TMultiplier>(table, evens,
                 Avx512BW.MaskLoad(b, FirstBytes(index, valid), Vector512<byte>.Zero),
                 Avx512BW.MaskLoad(b + 64, FirstBytes(index, valid - 64), Vector512<byte>.Zero),
                 Avx512BW.MaskLoad(b + 128, FirstBytes(index, valid - 128), Vector512<byte>.Zero),
@@ -65,8 +76,8 @@ internal static unsafe class Mxfp4Int16Dot
         Vector512.LessThan(index, Vector512.Create((byte)Math.Clamp(count, 0, 64)));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Group(Vector512<byte> table, Vector512<int> evens, Vector512<byte> p0, Vector512<byte> p1,
-        Vector512<byte> p2, Vector512<byte> p3, Vector128<byte> scales, byte* a, int* exponents, int* corrections, Vector512<float> acc)
+    private static Vector512<float> Group<TMultiplier>(Vector512<byte> table, Vector512<int> evens, Vector512<byte> p0, Vector512<byte> p1,
+        Vector512<byte> p2, Vector512<byte> p3, Vector128<byte> scales, byte* a, int* exponents, int* corrections, Vector512<float> acc) where TMultiplier : struct, IBlockMultiplier
     {
         var odds = evens + Vector512<int>.One;
         var q0 = Quad(table, p0, a);
@@ -78,7 +89,7 @@ internal static unsafe class Mxfp4Int16Dot
         var q23 = Avx512F.PermuteVar16x32x2(q2, evens, q3) + Avx512F.PermuteVar16x32x2(q2, odds, q3);
         var sums = Avx512F.PermuteVar16x32x2(q01, evens, q23) + Avx512F.PermuteVar16x32x2(q01, odds, q23) + Vector512.Load(corrections);
         var exponent = Avx512F.ConvertToVector512Int32(scales) + Vector512.Load(exponents);
-        var scale = Multiplier(exponent);
+        var scale = TMultiplier.Of(exponent);
         return Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(sums), scale, acc);
     }
 
@@ -95,16 +106,31 @@ internal static unsafe class Mxfp4Int16Dot
         return Avx512BW.MultiplyAddAdjacent(hi, Vector512.Create((short)256)) + Avx512BW.MultiplyAddAdjacent(lo, Vector512<short>.One);
     }
 
-    /// <summary>
-    /// 2^(e − 127) as float32 bits, exactly: the exponent field where e is in [1, 254]; +∞ above; below, the subnormal
-    /// 2^-127 … 2^-149 as a single shifted bit, then 0. Branch-free: a call here would make the JIT spill the
-    /// accumulator around it.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Multiplier(Vector512<int> e)
+    /// <summary>Block multipliers 2^(e − 127) from the summed exponents e, as float32 bits.</summary>
+    public interface IBlockMultiplier
     {
-        var normal = Avx512F.ShiftLeftLogical(Vector512.Min(e, Vector512.Create(255)), 23);
-        var subnormal = Avx512F.ShiftRightLogicalVariable(Vector512.Create(0x00400000), (-e).AsUInt32());
-        return Vector512.ConditionalSelect(Vector512.GreaterThan(e, Vector512<int>.Zero), normal, subnormal).AsSingle();
+        static abstract Vector512<float> Of(Vector512<int> e);
+    }
+
+    /// <summary>
+    /// Exactly, for any e: the exponent field where e is in [1, 254]; +∞ above; below, the subnormal 2^-127 … 2^-149 as
+    /// a single shifted bit, then 0. Branch-free: a call here would make the JIT spill the accumulator around it.
+    /// </summary>
+    public readonly struct AnyExponents : IBlockMultiplier
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Of(Vector512<int> e)
+        {
+            var normal = Avx512F.ShiftLeftLogical(Vector512.Min(e, Vector512.Create(255)), 23);
+            var subnormal = Avx512F.ShiftRightLogicalVariable(Vector512.Create(0x00400000), (-e).AsUInt32());
+            return Vector512.ConditionalSelect(Vector512.GreaterThan(e, Vector512<int>.Zero), normal, subnormal).AsSingle();
+        }
+    }
+
+    /// <summary>For e in [1, 254] only (<see cref="AllNormal"/>): the exponent field alone.</summary>
+    public readonly struct NormalExponents : IBlockMultiplier
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Of(Vector512<int> e) => Avx512F.ShiftLeftLogical(e, 23).AsSingle();
     }
 }

@@ -16,6 +16,9 @@ public readonly unsafe struct Mxfp4Matrix
     public readonly int Rows;
     public readonly int Cols;
 
+    /// <summary>The scales' smallest and largest exponent where the owner knows them (<see cref="WithScaleBounds"/>).</summary>
+    public ScaleBounds? KnownScales { get; private init; }
+
     public Mxfp4Matrix(byte* blocks, byte* scales, int rows, int cols)
     {
         if (blocks == null || scales == null) throw new ArgumentNullException(blocks == null ? nameof(blocks) : nameof(scales));
@@ -43,6 +46,10 @@ public readonly unsafe struct Mxfp4Matrix
     {
         if ((uint)start > (uint)Rows || count <= 0 || count > Rows - start)
             throw new ArgumentOutOfRangeException(nameof(count), $"rows [{start}, {start + count}) outside [0, {Rows})");
-        return new Mxfp4Matrix(RowBlocks(start), RowScales(start), count, Cols);
+        return new Mxfp4Matrix(RowBlocks(start), RowScales(start), count, Cols) { KnownScales = KnownScales };
     }
+
+    /// <summary>This matrix with its scales' bounds attached: given, or found by reading every scale once.</summary>
+    public Mxfp4Matrix WithScaleBounds(ScaleBounds? bounds = null) =>
+        this with { KnownScales = bounds ?? ScaleBounds.Of(Scales, (long)Rows * BlocksPerRow) };
 }
