@@ -15,6 +15,12 @@ namespace GptOss.Engine.Kernels;
 /// </summary>
 internal static unsafe class Mxfp4Int16Dot
 {
+    /// <summary>
+    /// How far ahead of its loads the row loop prefetches its blocks: ~2.8 rows of 20b's 2880 columns. The expert block
+    /// at 20b shapes, prefetch on/off alternating in one process: 2 threads 1.34 → 1.27 ms, 1 thread 3.0 → 2.55 ms.
+    /// </summary>
+    private const int PrefetchBytes = 4096;
+
     /// <summary>Whether rows can take this path on <paramref name="isa"/>.</summary>
     public static bool Handles(KernelIsa isa) => isa == KernelIsa.Avx512 && Avx512BW.VL.IsSupported;
 
@@ -49,6 +55,11 @@ internal static unsafe class Mxfp4Int16Dot
         byte* end = b + 16 * (blocks & ~(Int16Blocks.GroupBlocks - 1));
         for (; b < end; b += 256, s += 16, a += 1024, exponents += 16, corrections += 16)
         {
+            // Past a row's (or the matrix's) end this touches the next rows or nothing: a prefetch never faults.
+            Sse.Prefetch0(b + PrefetchBytes);
+            Sse.Prefetch0(b + PrefetchBytes + 64);
+            Sse.Prefetch0(b + PrefetchBytes + 128);
+            Sse.Prefetch0(b + PrefetchBytes + 192);
             acc = Group<TMultiplier>(table, evens, Vector512.Load(b), Vector512.Load(b + 64), Vector512.Load(b + 128), Vector512.Load(b + 192),
                 Vector128.Load(s), a, exponents, corrections, acc);
         }
