@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using GptOss.Cli.Commands;
+using GptOss.Engine.Kernels;
 using GptOss.Testing;
 
 namespace GptOss.Cli.Tests;
@@ -28,8 +29,16 @@ public sealed class BenchCommandTests
             Assert.True((double)json[field]! > 0, $"{field} = {json[field]}");
         Assert.Equal((double)json["decode_tokens_per_second"]! / (double)json["bound_tokens_per_second"]!, (double)json["fraction_of_bound"]!, 1e-9);
         Assert.Equal((double)json["read_bandwidth_bytes_per_second"]! / (long)json["bytes_per_token"]!, (double)json["bound_tokens_per_second"]!, 1e-6);
+        // The bandwidth brackets the decode: one reading right before it (where the peak RSS count can restart around
+        // the probe's buffer: Linux), one right after; the bound uses their mean.
+        var samples = json["read_bandwidth_samples"]!.AsArray().Select(n => (double)n!).ToArray();
+        Assert.Equal(OperatingSystem.IsLinux() ? 2 : 1, samples.Length);
+        Assert.All(samples, b => Assert.True(b > 0));
+        Assert.Equal(samples.Average(), (double)json["read_bandwidth_bytes_per_second"]!, 1e-3);
         // The peak resident set holds at least the weights a decoded token reads (all of them are mapped and touched).
         Assert.True((long)json["peak_rss_bytes"]! >= (long)json["bytes_per_token"]!, $"peak RSS {json["peak_rss_bytes"]} below the weights read per token");
+        // ... but not the probe's 1 GiB buffer, which the first reading allocates in the middle of the run.
+        Assert.True((long)json["peak_rss_bytes"]! < MemoryBandwidth.DefaultBytes, $"peak RSS {json["peak_rss_bytes"]} counts the bandwidth probe's buffer");
         Assert.True(json.ContainsKey("file_huge_page_bytes"));
     }
 

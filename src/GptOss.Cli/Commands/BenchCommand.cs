@@ -65,18 +65,33 @@ internal static class BenchCommand
         clock.Restart();
         double firstToken = 0;
         int generated = 0;
+        var bandwidths = new List<double>();
+        long peakRss = -1;
+        var decodeClock = new Stopwatch();
         await foreach (var token in engine.GenerateAsync(prompt, options, ct))
-            if (++generated == 1) firstToken = clock.Elapsed.TotalSeconds;
-        double decodeSeconds = clock.Elapsed.TotalSeconds - firstToken;
+        {
+            if (++generated > 1) continue;
+            firstToken = clock.Elapsed.TotalSeconds;
+            // The host's bandwidth moves by 2x within minutes, so the bound brackets the decode: read right before it
+            // (while generation waits, off the clock) and right after. The probe's 1 GiB must not count as the engine's
+            // peak: keep the peak so far and restart the count around it, or skip this reading where the count cannot restart.
+            peakRss = ProcKilobytes("/proc/self/status", "VmHWM:");
+            if (TryResetPeakRss())
+            {
+                bandwidths.Add(MeasureBandwidth(threadCount));
+                TryResetPeakRss();
+            }
+            decodeClock.Start();
+        }
+        double decodeSeconds = decodeClock.Elapsed.TotalSeconds;
 
-        long peakRss = ProcKilobytes("/proc/self/status", "VmHWM:");   // before the bandwidth probe's 1 GiB buffer
+        peakRss = Math.Max(peakRss, ProcKilobytes("/proc/self/status", "VmHWM:"));   // before the last probe's buffer
         long hugePages = ProcKilobytes("/proc/self/smaps_rollup", "FilePmdMapped:");
         var c = engine.Config;
         var shape = new ModelShape(c.NumHiddenLayers, c.HiddenSize, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim,
             c.NumLocalExperts, c.NumExpertsPerTok, c.IntermediateSize, c.VocabSize);
-        double bandwidth;
-        using (var pool = new KernelThreadPool(threadCount))
-            bandwidth = MemoryBandwidth.MeasureReadBytesPerSecond(pool);
+        bandwidths.Add(MeasureBandwidth(threadCount));
+        double bandwidth = bandwidths.Average();
         double decodeRate = (generated - 1) / decodeSeconds;
         double bound = DecodeBound.TokensPerSecond(shape, bandwidth);
         return new BenchResult(
@@ -90,8 +105,29 @@ internal static class BenchCommand
             FileHugePageBytes: hugePages,
             BytesPerToken: DecodeBound.BytesPerToken(shape),
             ReadBandwidthBytesPerSecond: bandwidth,
+            ReadBandwidthSamples: bandwidths,
             BoundTokensPerSecond: bound,
             FractionOfBound: decodeRate / bound);
+    }
+
+    private static double MeasureBandwidth(int threads)
+    {
+        using var pool = new KernelThreadPool(threads);
+        return MemoryBandwidth.MeasureReadBytesPerSecond(pool);
+    }
+
+    /// <summary>Restarts VmHWM at the current resident size (Linux: "5" to /proc/self/clear_refs); false where that is not possible.</summary>
+    private static bool TryResetPeakRss()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>
@@ -109,14 +145,15 @@ internal static class BenchCommand
     private sealed record BenchResult(
         string Model, string Dtype, int Threads, int PromptTokens, int GenTokens,
         double LoadSeconds, double PrefillTokensPerSecond, double TimeToFirstTokenSeconds, double DecodeTokensPerSecond,
-        long PeakRssBytes, long FileHugePageBytes, long BytesPerToken, double ReadBandwidthBytesPerSecond, double BoundTokensPerSecond, double FractionOfBound)
+        long PeakRssBytes, long FileHugePageBytes, long BytesPerToken, double ReadBandwidthBytesPerSecond, IReadOnlyList<double> ReadBandwidthSamples,
+        double BoundTokensPerSecond, double FractionOfBound)
     {
         public string ToText() => string.Join(Environment.NewLine,
             $"model            {Model} ({Dtype}, {Threads} threads, {PromptTokens} prompt + {GenTokens} generated tokens)",
             $"load             {LoadSeconds:F2} s",
             $"prefill          {PrefillTokensPerSecond:F1} tokens/s (time to first token {TimeToFirstTokenSeconds:F2} s)",
             $"decode           {DecodeTokensPerSecond:F2} tokens/s",
-            $"bound            {BoundTokensPerSecond:F2} tokens/s = {ReadBandwidthBytesPerSecond / 1e9:F1} GB/s read / {BytesPerToken / 1e9:F3} GB per token",
+            $"bound            {BoundTokensPerSecond:F2} tokens/s = {ReadBandwidthBytesPerSecond / 1e9:F1} GB/s read ({string.Join(" before, ", ReadBandwidthSamples.Select(b => $"{b / 1e9:F1}"))} after decoding) / {BytesPerToken / 1e9:F3} GB per token",
             $"fraction         {FractionOfBound:P1} of the bound",
             $"peak RSS         {PeakRssBytes / 1e9:F2} GB",
             $"2 MB pages       {(FileHugePageBytes < 0 ? "n/a" : $"{FileHugePageBytes / 1e9:F2} GB of the mapped weights")}");
