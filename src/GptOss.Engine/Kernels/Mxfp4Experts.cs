@@ -41,7 +41,7 @@ public readonly unsafe struct Mxfp4Experts
     {
         long rows = 2L * Intermediate, blocks = Hidden / Mxfp4Matrix.BlockSize;
         var w = new Mxfp4Matrix(_gateUpBlocks + Check(e) * rows * blocks * 16, _gateUpScales + e * rows * blocks, (int)rows, Hidden);
-        return _gateUpBounds[e] is { } bounds ? w.WithScaleBounds(bounds) : w;
+        return _gateUpBounds[e] is { } bounds ? w.WithKnownScales(bounds) : w;
     }
 
     /// <summary>W2 of expert e: [H, I].</summary>
@@ -49,7 +49,7 @@ public readonly unsafe struct Mxfp4Experts
     {
         long rows = Hidden, blocks = Intermediate / Mxfp4Matrix.BlockSize;
         var w = new Mxfp4Matrix(_downBlocks + Check(e) * rows * blocks * 16, _downScales + e * rows * blocks, (int)rows, Intermediate);
-        return _downBounds[e] is { } bounds ? w.WithScaleBounds(bounds) : w;
+        return _downBounds[e] is { } bounds ? w.WithKnownScales(bounds) : w;
     }
 
     /// <summary>

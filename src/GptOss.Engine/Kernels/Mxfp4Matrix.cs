@@ -49,7 +49,9 @@ public readonly unsafe struct Mxfp4Matrix
         return new Mxfp4Matrix(RowBlocks(start), RowScales(start), count, Cols) { KnownScales = KnownScales };
     }
 
-    /// <summary>This matrix with its scales' bounds attached: given, or found by reading every scale once.</summary>
-    public Mxfp4Matrix WithScaleBounds(ScaleBounds? bounds = null) =>
-        this with { KnownScales = bounds ?? ScaleBounds.Of(Scales, (long)Rows * BlocksPerRow) };
+    /// <summary>This matrix with its scales' bounds attached, found by reading every scale once.</summary>
+    public Mxfp4Matrix WithScaleBounds() => WithKnownScales(ScaleBounds.Of(Scales, (long)Rows * BlocksPerRow));
+
+    /// <summary>This matrix with bounds read before (they must be its scales' own: the kernels trust them).</summary>
+    internal Mxfp4Matrix WithKnownScales(ScaleBounds bounds) => this with { KnownScales = bounds };
 }
