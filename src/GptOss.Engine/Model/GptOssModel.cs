@@ -89,7 +89,7 @@ internal sealed class GptOssModel : IDisposable
         }
         if (!allPositions)
             x = x.narrow(0, tokens.Count - 1, 1);
-        return _unembedding.Forward(_finalNorm.Forward(x)).to(ScalarType.Float32);
+        return _unembedding.ForwardFloat32(_finalNorm.Forward(x));
     }
 
     public void Dispose()

@@ -55,11 +55,31 @@ internal sealed unsafe class Linear
         var type = outputType ?? x.dtype;
         if (_kernels is null || x.shape[0] != 1)
             return linear(x, _weight, _bias).to(type);
+        return KernelRow(x).to(type);
+    }
+
+    /// <summary>
+    /// Float32 output holding the values <see cref="Forward"/> stores in x's dtype (the logits: W·x rounded to BF16 in
+    /// the BF16 mode). A single row is rounded here, not by a tensor cast: libtorch's parallel casts of 201088 logits
+    /// woke its OpenMP threads every decoded token, which then spun on the cores the kernels need.
+    /// </summary>
+    public Tensor ForwardFloat32(Tensor x)
+    {
+        if (_kernels is null || x.shape[0] != 1)
+            return Forward(x).to(ScalarType.Float32);
+        var output = KernelRow(x);
+        ActivationRow.Round((float*)MappedTensor.Data(output), (int)_weight.shape[0], x.dtype == ScalarType.BFloat16);
+        return output;
+    }
+
+    /// <summary>One row through the CPU kernel: float32 [1, out].</summary>
+    private Tensor KernelRow(Tensor x)
+    {
         var input = x.to(ScalarType.Float32).contiguous();
         var output = torch.empty([1, _weight.shape[0]], ScalarType.Float32);
         Gemv((float*)MappedTensor.Data(input), (float*)MappedTensor.Data(output));
         GC.KeepAlive(input);
-        return output.to(type);
+        return output;
     }
 
     /// <summary>y = W·x + b for one float32 row (x: in floats, y: out floats), on the CPU kernels.</summary>
