@@ -122,6 +122,54 @@ public sealed class GenerationTests
     }
 
     [Fact]
+    public async Task DecodesAheadOfTheCallerByAtMostTwoTokens()
+    {
+        using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
+        await using var tokens = engine.GenerateAsync(Prompt, new GenerationOptions { Temperature = 0, MaxNewTokens = 6 }).GetAsyncEnumerator();
+        Assert.True(await tokens.MoveNextAsync());
+        // Without being asked for more, the engine feeds the first token to the model, hands the second over, feeds it
+        // too and waits: the caller's work on a token overlaps the next decode.
+        Assert.True(SpinWait.SpinUntil(() => engine.CachedTokenCount == Prompt.Length + 2, TimeSpan.FromSeconds(30)),
+            $"cache holds {engine.CachedTokenCount} tokens, expected the prompt's {Prompt.Length} + 2");
+        Thread.Sleep(300);   // a decode of this fixture takes milliseconds
+        Assert.Equal(Prompt.Length + 2, engine.CachedTokenCount);
+        Assert.True(await tokens.MoveNextAsync());
+        Assert.True(SpinWait.SpinUntil(() => engine.CachedTokenCount == Prompt.Length + 3, TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task CancellationMarksATokenThatWasComputedAhead()
+    {
+        using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
+        using var cts = new CancellationTokenSource();
+        var tokens = new List<GeneratedToken>();
+        await foreach (var t in engine.GenerateAsync(Prompt, new GenerationOptions { Temperature = 0, MaxNewTokens = 100 }, cts.Token))
+        {
+            tokens.Add(t);
+            if (tokens.Count != 3) continue;
+            // Token 4 was sampled and handed over before the cancellation once token 4 itself is in the cache.
+            Assert.True(SpinWait.SpinUntil(() => engine.CachedTokenCount == Prompt.Length + 4, TimeSpan.FromSeconds(30)));
+            cts.Cancel();
+        }
+        Assert.Equal(4, tokens.Count);
+        Assert.Equal(FinishReason.Cancelled, tokens[^1].Stats.FinishReason);
+    }
+
+    [Fact]
+    public async Task LeavingEarlyKeepsTheEngineConsistent()
+    {
+        using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
+        var full = await FixtureExactnessTests.Generate(engine, Prompt, 6);
+        for (int leaveAfter = 1; leaveAfter <= 3; leaveAfter++)
+        {
+            int seen = 0;
+            await foreach (var _ in engine.GenerateAsync(Prompt, new GenerationOptions { Temperature = 0, MaxNewTokens = 6 }))
+                if (++seen == leaveAfter) break;
+            Assert.Equal(full, await FixtureExactnessTests.Generate(engine, Prompt, 6));
+        }
+    }
+
+    [Fact]
     public async Task CancellationEndsTheStreamWithCancelled()
     {
         using var engine = FixtureExactnessTests.Load("hf-a", ActivationDType.Float32);
