@@ -36,6 +36,28 @@ public sealed unsafe class ActivationRowTests
         Assert.Equal(expected, row.AsSpan().ToArray());
     }
 
+    /// <summary>A BF16 row is written as <see cref="Fp.FloatToBf16"/> writes each value and read back exactly, vector body and tail.</summary>
+    [Fact]
+    public void Writes_and_reads_bf16_rows_exactly_as_each_value_would_be()
+    {
+        var random = new Random(5);
+        var bits = new uint[32 * 3 + 7];
+        for (int i = 0; i < bits.Length; i++) bits[i] = (uint)random.NextInt64(0, 1L << 32);
+        uint[] specials = [0x3F808000, 0x3F818000, 0x7F7FFFFF, 0x7F800000, 0xFF800000, 0x7F800001, 0xFF80FFFF, 0x80000000];
+        specials.CopyTo(bits, 5);
+        specials.CopyTo(bits, bits.Length - specials.Length);
+        using var row = new NativeArray<uint>(bits);
+        using var stored = new NativeArray<ushort>(bits.Length);
+        using var back = new NativeArray<uint>(bits.Length);
+
+        ActivationRow.Write((float*)row.Pointer, (byte*)stored.Pointer, bits.Length, bf16: true);
+        ActivationRow.Read((byte*)stored.Pointer, (float*)back.Pointer, bits.Length, bf16: true);
+
+        var expected = bits.Select(b => Fp.FloatToBf16(BitConverter.UInt32BitsToSingle(b))).ToArray();
+        Assert.Equal(expected, stored.AsSpan().ToArray());
+        Assert.Equal(expected.Select(e => (uint)e << 16), back.AsSpan().ToArray());
+    }
+
     [Fact]
     public void Leaves_a_float32_row_as_it_is()
     {

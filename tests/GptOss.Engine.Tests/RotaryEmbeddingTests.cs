@@ -23,6 +23,28 @@ public sealed class RotaryEmbeddingTests
             Assert.True(Math.Abs(ours.InverseFrequencies[i] - expected[i]) <= 1e-6 * expected[i], $"inv_freq[{i}] {ours.InverseFrequencies[i]} vs {expected[i]}");
     }
 
+    /// <summary>A decoded row is rotated in place with the tensor path's operations: the same bits in both dtypes.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public unsafe void RowRotationMatchesTheTensorPathBitForBit(bool bf16)
+    {
+        using var checkpoint = Checkpoint.Open(TestPaths.TinyFixture("sharded-c"));
+        var config = checkpoint.Config with { HeadDim = 40 };   // 20 pairs per head: a vector of 16 and a scalar tail of 4
+        var rope = new RotaryEmbedding(config, 16, torch.CPU);
+        const int Heads = 3, Position = 11;
+        var type = bf16 ? torch.ScalarType.BFloat16 : torch.ScalarType.Float32;
+        using var x = (torch.randn([1, Heads, 40], generator: new torch.Generator(7)) * 3).to(type);
+        using var expected = rope.Apply(x, Position).to(torch.ScalarType.Float32).contiguous();
+        using var row = x.to(torch.ScalarType.Float32).contiguous();
+
+        rope.Apply((float*)MappedTensor.Data(row), Heads, Position, bf16);
+
+        Assert.Equal(Bits(expected), Bits(row));
+    }
+
+    private static uint[] Bits(torch.Tensor t) => t.data<float>().ToArray().Select(BitConverter.SingleToUInt32Bits).ToArray();
+
     [Fact]
     public void TruncateTrueChangesTheMiddleFrequenciesAsTransformersDoes()
     {

@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace GptOss.Engine.Kernels;
 
@@ -34,6 +36,26 @@ public static unsafe class Fp
 
     /// <summary><paramref name="value"/> rounded to the nearest BF16, as float32 (what a BF16 tensor op stores).</summary>
     public static float RoundToBf16(float value) => Bf16ToFloat(FloatToBf16(value));
+
+    /// <summary><see cref="RoundToBf16(float)"/> per lane, bit for bit (ties to even, NaN kept NaN with the quiet bit set).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> RoundToBf16(Vector512<float> value)
+    {
+        var bits = value.AsUInt32();
+        var rounded = bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One);
+        var kept = Vector512.ConditionalSelect(Vector512.Equals(value, value).AsUInt32(), rounded, bits | Vector512.Create(0x00400000u));
+        return (kept & Vector512.Create(0xFFFF0000u)).AsSingle();
+    }
+
+    /// <inheritdoc cref="RoundToBf16(Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RoundToBf16(Vector256<float> value)
+    {
+        var bits = value.AsUInt32();
+        var rounded = bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One);
+        var kept = Vector256.ConditionalSelect(Vector256.Equals(value, value).AsUInt32(), rounded, bits | Vector256.Create(0x00400000u));
+        return (kept & Vector256.Create(0xFFFF0000u)).AsSingle();
+    }
 
     private static float* CreateScaleTable()
     {

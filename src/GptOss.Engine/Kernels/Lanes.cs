@@ -25,7 +25,7 @@ internal unsafe interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
     static abstract TSelf Max(TSelf a, TSelf b);
     /// <summary>e^x for x ≤ 0; 0 below −87 and at −∞.</summary>
     static abstract TSelf Exp(TSelf x);
-    /// <summary>Round to nearest even BF16 (finite values and infinities).</summary>
+    /// <summary>Round to nearest even BF16 (<see cref="Fp.RoundToBf16(float)"/>, bit for bit).</summary>
     static abstract TSelf RoundToBf16(TSelf x);
     /// <summary>x where the lane's [first, last] holds <paramref name="position"/>, −∞ elsewhere.</summary>
     static abstract TSelf Visible(TSelf x, int position, int* first, int* last);
@@ -98,11 +98,7 @@ internal readonly unsafe struct Lanes512(Vector512<float> value) : IVectorLanes<
         new(Vector512.ConditionalSelect(Vector512.LessThan(x._value, Vector512.Create(limit)), Vector512<float>.Zero, y._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes512 RoundToBf16(Lanes512 x)
-    {
-        var bits = x._value.AsUInt32();
-        return new(((bits + Vector512.Create(0x7FFFu) + ((bits >> 16) & Vector512<uint>.One)) & Vector512.Create(0xFFFF0000u)).AsSingle());
-    }
+    public static Lanes512 RoundToBf16(Lanes512 x) => new(Fp.RoundToBf16(x._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes512 Visible(Lanes512 x, int position, int* first, int* last)
@@ -139,11 +135,7 @@ internal readonly unsafe struct Lanes256(Vector256<float> value) : IVectorLanes<
         new(Vector256.ConditionalSelect(Vector256.LessThan(x._value, Vector256.Create(limit)), Vector256<float>.Zero, y._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Lanes256 RoundToBf16(Lanes256 x)
-    {
-        var bits = x._value.AsUInt32();
-        return new(((bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) & Vector256.Create(0xFFFF0000u)).AsSingle());
-    }
+    public static Lanes256 RoundToBf16(Lanes256 x) => new(Fp.RoundToBf16(x._value));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Lanes256 Visible(Lanes256 x, int position, int* first, int* last)

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Kernels;
 using TorchSharp;
@@ -25,7 +26,14 @@ internal sealed unsafe class RmsNorm(Tensor gain, double eps)
         double squares = 0;
         for (int i = 0; i < n; i++) squares += x[i] * x[i];
         float scale = 1f / MathF.Sqrt((float)(squares / n) + (float)eps);
-        for (int i = 0; i < n; i++)
+        int j = 0;
+        if (Vector512.IsHardwareAccelerated)
+            for (; j + 16 <= n; j += 16)
+            {
+                var value = Vector512.Load(x + j) * scale * Vector512.Load(g + j);
+                (roundToBf16 ? Fp.RoundToBf16(value) : value).Store(y + j);
+            }
+        for (int i = j; i < n; i++)
         {
             float value = x[i] * scale * g[i];
             y[i] = roundToBf16 ? Fp.RoundToBf16(value) : value;
