@@ -43,12 +43,16 @@ public sealed unsafe partial class CpuKernels
         }
     }
 
+    /// <summary>Rows per kernel call in the expert passes (results on the stack).</summary>
+    private const int RunRows = 64;
+
     /// <summary>Item p = (expert slot p / I, gate/up row pair p % I: rows 2i, 2i+1) → split SwiGLU activation.</summary>
     private readonly struct GateUpJob(KernelIsa isa, Mxfp4Experts w, int* selected, float* hs, Int16Blocks hq, float* activations) : IRangeJob
     {
         public void Run(int start, int end)
         {
             int intermediate = w.Intermediate;
+            float* dots = stackalloc float[RunRows];
             for (int p = start; p < end;)
             {
                 // The items of one expert: its matrix and bias looked up once.
@@ -56,11 +60,12 @@ public sealed unsafe partial class CpuKernels
                 var w1 = w.GateUp(selected[slot]);
                 var b1 = w.GateUpBias(selected[slot]);
                 float* a = activations + (long)slot * intermediate;
-                for (int i = p - slot * intermediate; p < stop; p++, i++)
+                for (int i = p - slot * intermediate; p < stop;)
                 {
-                    float gate = Mxfp4Dot.Dot1(isa, w1, 2 * i, hs, hq) + b1[2 * i];
-                    float up = Mxfp4Dot.Dot1(isa, w1, 2 * i + 1, hs, hq) + b1[2 * i + 1];
-                    a[ActivationSplit.IndexOf(i, intermediate)] = SwiGlu.Apply(gate, up);
+                    int pairs = Math.Min(RunRows / 2, stop - p);
+                    Mxfp4Dot.DotRows(isa, w1, 2 * i, 2 * pairs, hs, hq, dots);
+                    for (int k = 0; k < pairs; k++, p++, i++)
+                        a[ActivationSplit.IndexOf(i, intermediate)] = SwiGlu.Apply(dots[2 * k] + b1[2 * i], dots[2 * k + 1] + b1[2 * i + 1]);
                 }
             }
         }
@@ -80,8 +85,12 @@ public sealed unsafe partial class CpuKernels
                 var b2 = w.DownBias(selected[slot]);
                 float* a = activations + (long)slot * intermediate;
                 var q = aq.Slot(slot, intermediate);
-                for (int r = p - slot * hidden; p < stop; p++, r++)
-                    partials[p] = routing[slot] * (Mxfp4Dot.Dot1(isa, w2, r, a, q) + b2[r]);
+                for (int r = p - slot * hidden; p < stop;)
+                {
+                    int rows = Math.Min(RunRows, stop - p);
+                    Mxfp4Dot.DotRows(isa, w2, r, rows, a, q, partials + p);
+                    for (int k = 0; k < rows; k++, p++, r++) partials[p] = routing[slot] * (partials[p] + b2[r]);
+                }
             }
         }
     }

@@ -50,6 +50,22 @@ internal static unsafe class Mxfp4Dot
         return isa == KernelIsa.Avx512 ? Avx512Row(b, s, blocks, xs) : Avx2Row(b, s, blocks, xs);
     }
 
+    /// <summary>
+    /// Rows row..row+count−1 → results[0..count): <see cref="Dot1"/> each, or one integer kernel call for the run where the
+    /// matrix's scale bounds are known and hold no 255.
+    /// </summary>
+    public static void DotRows(KernelIsa isa, in Mxfp4Matrix w, int row, int count, float* xs, in Int16Blocks q, float* results)
+    {
+        if (!q.IsEmpty && w.KnownScales is { Max: < Fp.MaxScale } scales)
+        {
+            byte* b = w.RowBlocks(row), s = w.RowScales(row);
+            if (Mxfp4Int16Dot.AllNormal(scales, q)) Mxfp4Int16Dot.Rows<Mxfp4Int16Dot.NormalExponents>(b, s, w.BlocksPerRow, count, q, results);
+            else Mxfp4Int16Dot.Rows<Mxfp4Int16Dot.AnyExponents>(b, s, w.BlocksPerRow, count, q, results);
+            return;
+        }
+        for (int k = 0; k < count; k++) results[k] = Dot1(isa, w, row + k, xs, q);
+    }
+
     /// <summary>The exact path: every scale, including 255 (applied as 2^127 · 2).</summary>
     public static float Scalar(byte* b, byte* s, int blocks, float* xs)
     {

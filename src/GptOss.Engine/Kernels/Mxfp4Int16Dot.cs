@@ -36,13 +36,26 @@ internal static unsafe class Mxfp4Int16Dot
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Row(byte* b, byte* s, int blocks, in Int16Blocks x) => Row<AnyExponents>(b, s, blocks, x);
 
+    /// <summary>One row: <see cref="Rows{TMultiplier}"/> of one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Row<TMultiplier>(byte* b, byte* s, int blocks, in Int16Blocks x) where TMultiplier : struct, IBlockMultiplier
+    {
+        float result;
+        Rows<TMultiplier>(b, s, blocks, 1, x, &result);
+        return result;
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> consecutive rows (row k's blocks and scales follow row k − 1's) → results[0..count), the
+    /// constants and the masks of a row's last partial step built once per call (a 90-block row from L2: 46.6 → 44.0 ns).
+    /// </summary>
     /// <remarks>
     /// Written for the JIT: constants built in the method and passed by value, accumulators never passed by reference
     /// (an earlier kernel that did ran at half speed), pointers that advance. A row's last partial step loads its blocks
     /// and scales under a mask (zeros past the row's end, and no access there).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static float Row<TMultiplier>(byte* b, byte* s, int blocks, in Int16Blocks x) where TMultiplier : struct, IBlockMultiplier
+    public static void Rows<TMultiplier>(byte* b, byte* s, int blocks, int count, in Int16Blocks x, float* results) where TMultiplier : struct, IBlockMultiplier
     {
         var table = Vector512.Create(
             (byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
@@ -50,37 +63,34 @@ internal static unsafe class Mxfp4Int16Dot
             12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
             12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0);
         var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        byte* a = x.Bytes;
-        int* exponents = x.Exponents, corrections = x.Corrections;
-        var acc = Vector512<float>.Zero;
-        byte* end = b + 16 * (blocks & ~(Int16Blocks.GroupBlocks - 1));
-        for (; b < end; b += 256, s += 16, a += 1024, exponents += 16, corrections += 16)
+        var index = Vector512.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
+            32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
+        int rest = blocks & (Int16Blocks.GroupBlocks - 1), valid = 16 * rest;
+        Vector512<byte> m0 = FirstBytes(index, valid), m1 = FirstBytes(index, valid - 64), m2 = FirstBytes(index, valid - 128), m3 = FirstBytes(index, valid - 192);
+        var ms = FirstBytes(index, rest).GetLower().GetLower();
+        long full = 16L * (blocks & ~(Int16Blocks.GroupBlocks - 1));
+        for (int r = 0; r < count; r++, b += 16L * blocks, s += blocks)
         {
-            // Past a row's (or the matrix's) end this touches the next rows or nothing: a prefetch never faults.
-            Sse.Prefetch0(b + PrefetchBytes);
-            Sse.Prefetch0(b + PrefetchBytes + 64);
-            Sse.Prefetch0(b + PrefetchBytes + 128);
-            Sse.Prefetch0(b + PrefetchBytes + 192);
-            Sse.Prefetch0(s + PrefetchBytes / 16);   // the scales of the same rows: a line per four groups, asked each time
-            acc = Group<TMultiplier>(table, evens, Vector512.Load(b), Vector512.Load(b + 64), Vector512.Load(b + 128), Vector512.Load(b + 192),
-                Vector128.Load(s), a, exponents, corrections, acc);
+            byte* p = b, scales = s, a = x.Bytes;
+            int* exponents = x.Exponents, corrections = x.Corrections;
+            var acc = Vector512<float>.Zero;
+            for (byte* end = b + full; p < end; p += 256, scales += 16, a += 1024, exponents += 16, corrections += 16)
+            {
+                Sse.Prefetch0(p + PrefetchBytes);
+                Sse.Prefetch0(p + PrefetchBytes + 64);
+                Sse.Prefetch0(p + PrefetchBytes + 128);
+                Sse.Prefetch0(p + PrefetchBytes + 192);
+                Sse.Prefetch0(scales + PrefetchBytes / 16);
+                acc = Group<TMultiplier>(table, evens, Vector512.Load(p), Vector512.Load(p + 64), Vector512.Load(p + 128), Vector512.Load(p + 192),
+                    Vector128.Load(scales), a, exponents, corrections, acc);
+            }
+            if (rest != 0)
+                acc = Group<TMultiplier>(table, evens,
+                    Avx512BW.MaskLoad(p, m0, Vector512<byte>.Zero), Avx512BW.MaskLoad(p + 64, m1, Vector512<byte>.Zero),
+                    Avx512BW.MaskLoad(p + 128, m2, Vector512<byte>.Zero), Avx512BW.MaskLoad(p + 192, m3, Vector512<byte>.Zero),
+                    Avx512BW.VL.MaskLoad(scales, ms, Vector128<byte>.Zero), a, exponents, corrections, acc);
+            results[r] = Vector512.Sum(acc);
         }
-        int rest = blocks & (Int16Blocks.GroupBlocks - 1);
-        if (rest != 0)
-        {
-            // Byte i of quad j is valid while 64·j + i < 16·rest.
-            var index = Vector512.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-                32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63);
-            int valid = 16 * rest;
-            acc = Group<TMultiplier>(table, evens,
-                Avx512BW.MaskLoad(b, FirstBytes(index, valid), Vector512<byte>.Zero),
-                Avx512BW.MaskLoad(b + 64, FirstBytes(index, valid - 64), Vector512<byte>.Zero),
-                Avx512BW.MaskLoad(b + 128, FirstBytes(index, valid - 128), Vector512<byte>.Zero),
-                Avx512BW.MaskLoad(b + 192, FirstBytes(index, valid - 192), Vector512<byte>.Zero),
-                Avx512BW.VL.MaskLoad(s, FirstBytes(index, rest).GetLower().GetLower(), Vector128<byte>.Zero),
-                a, exponents, corrections, acc);
-        }
-        return Vector512.Sum(acc);
     }
 
     /// <summary>A load mask of the first <paramref name="count"/> bytes (none when count ≤ 0, all 64 from 64 on).</summary>

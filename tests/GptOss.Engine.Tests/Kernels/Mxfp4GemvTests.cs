@@ -164,6 +164,41 @@ public sealed unsafe class Mxfp4GemvTests
         }
     }
 
+    /// <summary>
+    /// A run of rows through one integer kernel call (the expert passes) gives each row's own bits: whole steps, the
+    /// masked last step, row after row, with either multiplier path. AVX-512 only (elsewhere there is no integer path).
+    /// </summary>
+    [Theory]
+    [InlineData(2880, 124, 130)]   // 90 blocks: five whole steps and a masked one; every multiplier normal
+    [InlineData(2880, 0, 254)]     // subnormal multipliers: the guarded path
+    [InlineData(512, 120, 130)]    // whole steps only
+    [InlineData(96, 124, 130)]     // the masked step alone
+    public void A_run_of_rows_gives_each_rows_bits(int cols, int minScale, int maxScale)
+    {
+        if (!Mxfp4Int16Dot.Handles(KernelIsa.Avx512)) return;
+        const int Rows = 37;
+        var random = new Random(cols + minScale);
+        var scales = Enumerable.Range(0, Rows * cols / 32).Select(_ => (byte)random.Next(minScale, maxScale + 1)).ToArray();
+        using var w = new Mxfp4Data(Reference.RandomBytes(random, Rows * cols / 2), scales, Rows, cols);
+        var matrix = w.Matrix.WithScaleBounds();
+        using var x = new NativeArray<float>(Reference.Normal(random, cols));
+        using var split = new NativeArray<float>(cols);
+        ActivationSplit.Split(x.Pointer, split.Pointer, cols);
+        int blocks = Int16Blocks.PaddedBlocks(cols);
+        using var bytes = new NativeArray<byte>(64 * blocks);
+        using var ints = new NativeArray<int>(2 * blocks);
+        var q = new Int16Blocks(bytes.Pointer, ints.Pointer, ints.Pointer + blocks);
+        Assert.True(Int16Blocks.Quantize(split.Pointer, cols, q));
+        q = q.WithExponentBounds(1, cols);
+        Assert.Equal(minScale > 0, Mxfp4Int16Dot.AllNormal(matrix.KnownScales!.Value, q));
+        using var run = new NativeArray<float>(Rows);
+
+        Mxfp4Dot.DotRows(KernelIsa.Avx512, matrix, 0, Rows, split.Pointer, q, run.Pointer);
+
+        var single = Enumerable.Range(0, Rows).Select(r => BitConverter.SingleToUInt32Bits(Mxfp4Dot.Dot1(KernelIsa.Avx512, matrix, r, split.Pointer, q)));
+        Assert.Equal(single, run.AsSpan().ToArray().Select(BitConverter.SingleToUInt32Bits));
+    }
+
     [Fact]
     public void Rejects_bad_shapes_and_missing_buffers()
     {
