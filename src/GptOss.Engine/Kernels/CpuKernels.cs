@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace GptOss.Engine.Kernels;
 
 /// <summary>
@@ -10,6 +12,7 @@ namespace GptOss.Engine.Kernels;
 public sealed unsafe partial class CpuKernels : IDisposable
 {
     private readonly NativeBuffer<float> _split = new();
+    private readonly NativeBuffer<ushort> _bf16Input = new();
     private readonly NativeBuffer<float> _hidden = new();
     private readonly NativeBuffer<float> _activations = new();
     private readonly NativeBuffer<float> _partials = new();
@@ -41,9 +44,42 @@ public sealed unsafe partial class CpuKernels : IDisposable
         Pool.For(w.Rows, 4, new GemvJob<Mxfp4RowDot>(new Mxfp4RowDot(Isa, w, xs, q), y, bias));
     }
 
-    /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix.</summary>
-    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default) =>
-        Pool.For(w.Rows, 4, new GemvJob<Bf16RowDot>(new Bf16RowDot(Isa, w, SplitInput(x, y, w.Cols)), y, bias));
+    /// <summary>
+    /// y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix. Where x holds BF16 values only (the BF16 activation mode's
+    /// rows) and the CPU has AVX512-BF16, the rows go through <see cref="Avx512Bf16Dot"/>; otherwise the float kernels.
+    /// </summary>
+    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default)
+    {
+        if (Isa == KernelIsa.Avx512 && Avx512Bf16Dot.IsSupported && w.Cols % Avx512Bf16Dot.ColumnStep == 0 && Bf16Input(x, y, w.Cols) is var xb && xb != null)
+            Pool.For(w.Rows, 4, new Bf16DotJob(w, xb, y, bias));
+        else
+            Pool.For(w.Rows, 4, new GemvJob<Bf16RowDot>(new Bf16RowDot(Isa, w, SplitInput(x, y, w.Cols)), y, bias));
+    }
+
+    /// <summary>x as BF16 bits in scratch, or null when some value is not a BF16 (its low 16 bits are not zero).</summary>
+    private ushort* Bf16Input(float* x, float* y, int cols)
+    {
+        Require(x, nameof(x));
+        Require(y, nameof(y));
+        ushort* xb = _bf16Input.Get(cols);
+        var lowBits = Vector512<uint>.Zero;
+        int c = 0;
+        for (; c + 32 <= cols; c += 32)
+        {
+            var low = Vector512.Load((uint*)x + c);
+            var high = Vector512.Load((uint*)x + c + 16);
+            lowBits |= (low | high) & Vector512.Create(0xFFFFu);
+            Vector512.Narrow(low >> 16, high >> 16).Store(xb + c);
+        }
+        uint rest = 0;
+        for (; c < cols; c++)
+        {
+            uint bits = ((uint*)x)[c];
+            rest |= bits & 0xFFFF;
+            xb[c] = (ushort)(bits >> 16);
+        }
+        return lowBits == Vector512<uint>.Zero && rest == 0 ? xb : null;
+    }
 
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a float32 matrix.</summary>
     public void Gemv(in F32Matrix w, float* x, float* y, Bias bias = default) =>
@@ -113,6 +149,7 @@ public sealed unsafe partial class CpuKernels : IDisposable
     public void Dispose()
     {
         _split.Dispose();
+        _bf16Input.Dispose();
         _hidden.Dispose();
         _activations.Dispose();
         _partials.Dispose();
@@ -131,6 +168,17 @@ public sealed unsafe partial class CpuKernels : IDisposable
     private readonly struct Bf16RowDot(KernelIsa isa, Bf16Matrix w, float* xs) : IRowDot
     {
         public float Dot(int row) => Bf16Dot.Dot1(isa, w, row, xs);
+    }
+
+    /// <summary>Rows [start, end) in one <see cref="Avx512Bf16Dot"/> call, then the bias.</summary>
+    private readonly struct Bf16DotJob(Bf16Matrix w, ushort* x, float* y, Bias bias) : IRangeJob
+    {
+        public void Run(int start, int end)
+        {
+            Avx512Bf16Dot.Rows(w.Row(start), x, w.Cols, end - start, y + start);
+            if (!bias.IsNone)
+                for (int r = start; r < end; r++) y[r] += bias[r];
+        }
     }
 
     private readonly struct F32RowDot(KernelIsa isa, F32Matrix w, float* xs) : IRowDot
