@@ -4,14 +4,17 @@ namespace GptOss.Engine.Kernels.Native;
 
 /// <summary>
 /// Machine code copied into a page of its own that is then made executable and never written again (W^X). Linux x64
-/// only: the kernels follow the System V calling convention.
+/// only: the kernels follow the System V calling convention. <c>GPTOSS_NATIVE_KERNELS=0</c> in the environment turns
+/// them off (the managed kernels run instead).
 /// </summary>
 internal static unsafe partial class ExecutableCode
 {
     /// <summary>The code's entry point, or null where this OS or process cannot run it.</summary>
     public static void* Load(ReadOnlySpan<byte> code)
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return null;
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64
+            || Environment.GetEnvironmentVariable("GPTOSS_NATIVE_KERNELS") == "0")
+            return null;
         try
         {
             const int Read = 1, Write = 2, Execute = 4, Private = 0x02, Anonymous = 0x20;
