@@ -4,12 +4,18 @@ namespace GptOss.Engine.Tests.Kernels;
 
 public sealed unsafe class Bf16GemvTests
 {
-    public static TheoryData<KernelIsa, int, int, int, BiasKind> Cases()
+    public static TheoryData<KernelIsa, int, int, int, BiasKind> Cases() =>
+        CasesOf([1, 2, 3], [(1, 1), (5, 32), (9, 45), (37, 100), (66, 2880)]);
+
+    /// <summary>Shapes the AVX512-BF16 kernel takes (columns a multiple of 64).</summary>
+    public static TheoryData<KernelIsa, int, int, int, BiasKind> Bf16InputCases() => CasesOf([1, 3], [(1, 64), (37, 2880), (9, 4096)]);
+
+    private static TheoryData<KernelIsa, int, int, int, BiasKind> CasesOf(int[] threadCounts, (int Rows, int Cols)[] shapes)
     {
         var data = new TheoryData<KernelIsa, int, int, int, BiasKind>();
         foreach (var isa in KernelIsas.Supported)
-            foreach (int threads in new[] { 1, 2, 3 })
-                foreach (var (rows, cols) in new[] { (1, 1), (5, 32), (9, 45), (37, 100), (66, 2880) })
+            foreach (int threads in threadCounts)
+                foreach (var (rows, cols) in shapes)
                     foreach (var bias in Enum.GetValues<BiasKind>())
                         data.Add(isa, threads, rows, cols, bias);
         return data;
@@ -17,13 +23,37 @@ public sealed unsafe class Bf16GemvTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Matches_the_reference(KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind)
+    public void Matches_the_reference(KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind) =>
+        GemvMatchesTheReference(isa, threads, rows, cols, biasKind, bf16Inputs: false);
+
+    /// <summary>
+    /// Inputs that are BF16 values (the BF16 mode's activations); where the CPU has AVX512-BF16 the GEMV gives that
+    /// kernel's bits (the rows really went through it).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Bf16InputCases))]
+    public void Matches_the_reference_for_bf16_inputs(KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind)
+    {
+        var (weights, x, bias, y) = GemvMatchesTheReference(isa, threads, rows, cols, biasKind, bf16Inputs: true);
+        if (isa != KernelIsa.Avx512 || !Avx512Bf16Dot.IsSupported) return;
+        using var w = new NativeArray<ushort>(weights);
+        using var xb = new NativeArray<ushort>(x.Select(Fp.FloatToBf16).ToArray());
+        using var direct = new NativeArray<float>(rows);
+        Avx512Bf16Dot.Rows(w.Pointer, xb.Pointer, cols, rows, direct.Pointer);
+        for (int r = 0; r < rows; r++)
+            Assert.Equal(BitConverter.SingleToUInt32Bits(direct.AsSpan()[r] + (float)bias[r]), BitConverter.SingleToUInt32Bits(y[r]));
+    }
+
+    /// <summary>A random GEMV against the double-precision reference; returns its inputs and output.</summary>
+    private static (ushort[] Weights, float[] X, double[] Bias, float[] Y) GemvMatchesTheReference(
+        KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind, bool bf16Inputs)
     {
         var random = new Random(rows * 1000 + cols + threads);
         var weights = Reference.RandomBf16(random, rows * cols);
         using var w = new NativeArray<ushort>(weights);
         using var bias = new BiasData(random, biasKind, rows);
         var xValues = Reference.Normal(random, cols);
+        if (bf16Inputs) xValues = xValues.Select(Fp.RoundToBf16).ToArray();
         using var x = new NativeArray<float>(xValues);
         using var y = new NativeArray<float>(rows);
         using var pool = new KernelThreadPool(threads);
@@ -36,51 +66,7 @@ public sealed unsafe class Bf16GemvTests
             var (dot, magnitude) = Reference.Dot(c => Reference.Bf16(weights[r * cols + c]), xValues);
             Reference.Close(dot + bias.Values[r], magnitude + Math.Abs(bias.Values[r]), y.AsSpan()[r], 1e-5, $"row {r}");
         }
-    }
-
-    public static TheoryData<KernelIsa, int, int, int, BiasKind> Bf16InputCases()
-    {
-        var data = new TheoryData<KernelIsa, int, int, int, BiasKind>();
-        foreach (var isa in KernelIsas.Supported)
-            foreach (int threads in new[] { 1, 3 })
-                foreach (var (rows, cols) in new[] { (1, 64), (37, 2880), (9, 4096) })
-                    foreach (var bias in Enum.GetValues<BiasKind>())
-                        data.Add(isa, threads, rows, cols, bias);
-        return data;
-    }
-
-    /// <summary>
-    /// Inputs that are BF16 values (the BF16 mode's activations), in shapes the AVX512-BF16 kernel takes where the CPU has
-    /// it; and there, the GEMV gives that kernel's bits (the rows really went through it).
-    /// </summary>
-    [Theory]
-    [MemberData(nameof(Bf16InputCases))]
-    public void Matches_the_reference_for_bf16_inputs(KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind)
-    {
-        var random = new Random(rows * 1000 + cols + threads);
-        var weights = Reference.RandomBf16(random, rows * cols);
-        using var w = new NativeArray<ushort>(weights);
-        using var bias = new BiasData(random, biasKind, rows);
-        var xBits = Reference.Normal(random, cols).Select(v => Fp.FloatToBf16(v)).ToArray();
-        var xValues = xBits.Select(Fp.Bf16ToFloat).ToArray();
-        using var x = new NativeArray<float>(xValues);
-        using var y = new NativeArray<float>(rows);
-        using var pool = new KernelThreadPool(threads);
-        using var kernels = new CpuKernels(pool, isa);
-
-        kernels.Gemv(new Bf16Matrix(w.Pointer, rows, cols), x.Pointer, y.Pointer, bias.Bias);
-
-        for (int r = 0; r < rows; r++)
-        {
-            var (dot, magnitude) = Reference.Dot(c => Reference.Bf16(weights[r * cols + c]), xValues);
-            Reference.Close(dot + bias.Values[r], magnitude + Math.Abs(bias.Values[r]), y.AsSpan()[r], 1e-5, $"row {r}");
-        }
-        if (isa != KernelIsa.Avx512 || !Avx512Bf16Dot.IsSupported) return;
-        using var xb = new NativeArray<ushort>(xBits);
-        using var direct = new NativeArray<float>(rows);
-        Avx512Bf16Dot.Rows(w.Pointer, xb.Pointer, cols, rows, direct.Pointer);
-        for (int r = 0; r < rows; r++)
-            Assert.Equal(BitConverter.SingleToUInt32Bits(direct.AsSpan()[r] + (float)bias.Values[r]), BitConverter.SingleToUInt32Bits(y.AsSpan()[r]));
+        return (weights, xValues, bias.Values, y.AsSpan().ToArray());
     }
 
     /// <summary>An input that is not a BF16 value is never rounded to one: such a vector takes the float kernels.</summary>
