@@ -189,7 +189,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
         }
     }
 
-    /// <summary>Tokens the KV cache holds (a generation may run one token ahead of its caller).</summary>
+    /// <summary>Tokens the KV cache holds (a generation runs up to two tokens ahead of its caller).</summary>
     internal int CachedTokenCount => _cache.Tokens.Count;
 
     /// <summary>Brings the cache to <paramref name="prompt"/>, computing only what it lacks; returns the last logits and the reused length.</summary>
