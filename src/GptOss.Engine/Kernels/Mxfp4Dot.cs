@@ -43,9 +43,9 @@ internal static unsafe class Mxfp4Dot
         if (isa == KernelIsa.Scalar || rowHoldsMax) return Scalar(b, s, blocks, xs);
         if (!q.IsEmpty)
         {
-            return w.KnownScales is { } scales && Mxfp4Int16Dot.AllNormal(scales, q)
-                ? Mxfp4Int16Dot.Row<Mxfp4Int16Dot.NormalExponents>(b, s, blocks, q)
-                : Mxfp4Int16Dot.Row(b, s, blocks, q);
+            float result;
+            Mxfp4Int16Dot.Rows(b, s, blocks, 1, q, w.KnownScales, &result);
+            return result;
         }
         return isa == KernelIsa.Avx512 ? Avx512Row(b, s, blocks, xs) : Avx2Row(b, s, blocks, xs);
     }
@@ -56,11 +56,9 @@ internal static unsafe class Mxfp4Dot
     /// </summary>
     public static void DotRows(KernelIsa isa, in Mxfp4Matrix w, int row, int count, float* xs, in Int16Blocks q, float* results)
     {
-        if (!q.IsEmpty && w.KnownScales is { Max: < Fp.MaxScale } scales)
+        if (!q.IsEmpty && w.KnownScales is { Max: < Fp.MaxScale })
         {
-            byte* b = w.RowBlocks(row), s = w.RowScales(row);
-            if (Mxfp4Int16Dot.AllNormal(scales, q)) Mxfp4Int16Dot.Rows<Mxfp4Int16Dot.NormalExponents>(b, s, w.BlocksPerRow, count, q, results);
-            else Mxfp4Int16Dot.Rows<Mxfp4Int16Dot.AnyExponents>(b, s, w.BlocksPerRow, count, q, results);
+            Mxfp4Int16Dot.Rows(w.RowBlocks(row), w.RowScales(row), w.BlocksPerRow, count, q, w.KnownScales, results);
             return;
         }
         for (int k = 0; k < count; k++) results[k] = Dot1(isa, w, row + k, xs, q);

@@ -32,17 +32,15 @@ internal static unsafe class Mxfp4Int16Dot
     public static bool AllNormal(ScaleBounds scales, in Int16Blocks x) =>
         scales.Max != Fp.MaxScale && scales.Min + (long)x.MinExponent >= 1 && scales.Max + (long)x.MaxExponent <= 254;
 
-    /// <summary>A row against the blocks, every multiplier built exactly (any scale but 255).</summary>
+    /// <summary>
+    /// <see cref="Rows{TMultiplier}"/> with the plain multiplier where the matrix's scale bounds are known and keep every
+    /// multiplier of <paramref name="x"/> normal (<see cref="AllNormal"/>), the exact guarded one otherwise (no scale 255).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Row(byte* b, byte* s, int blocks, in Int16Blocks x) => Row<AnyExponents>(b, s, blocks, x);
-
-    /// <summary>One row: <see cref="Rows{TMultiplier}"/> of one.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Row<TMultiplier>(byte* b, byte* s, int blocks, in Int16Blocks x) where TMultiplier : struct, IBlockMultiplier
+    public static void Rows(byte* b, byte* s, int blocks, int count, in Int16Blocks x, ScaleBounds? scales, float* results)
     {
-        float result;
-        Rows<TMultiplier>(b, s, blocks, 1, x, &result);
-        return result;
+        if (scales is { } bounds && AllNormal(bounds, x)) Rows<NormalExponents>(b, s, blocks, count, x, results);
+        else Rows<AnyExponents>(b, s, blocks, count, x, results);
     }
 
     /// <summary>
