@@ -96,22 +96,19 @@ internal sealed class GptOssModel : IDisposable
     }
 
     /// <summary>
-    /// A decoded row's float32 logits [1, V] on the CPU kernels: normed as a float32 row (the layers' decode norms),
-    /// projected, and rounded as <see cref="Linear.ForwardFloat32"/> rounds them; the tensor norm's eight libtorch ops
-    /// took ~0.3 ms per token.
+    /// A decoded row's float32 logits [1, V] on the CPU kernels: normed as a float32 row (the layers' decode norms), then
+    /// <see cref="Linear.ForwardFloat32(float*, bool)"/>; the tensor norm's eight libtorch ops took ~0.3 ms per token.
     /// </summary>
     private unsafe Tensor DecodedLogits(Tensor x)
     {
         bool bf16 = x.dtype == ScalarType.BFloat16;
         int hidden = Config.HiddenSize;
         float* row = _decodeRow.Get(hidden);
-        ActivationRow.Read(MappedTensor.Data(x.contiguous()), row, hidden, bf16);
+        var input = x.contiguous();
+        ActivationRow.Read(MappedTensor.Data(input), row, hidden, bf16);
+        GC.KeepAlive(input);
         _finalNorm.Forward(row, row, hidden, bf16);
-        var logits = torch.empty([1, Config.VocabSize], ScalarType.Float32);
-        float* values = (float*)MappedTensor.Data(logits);
-        _unembedding.Gemv(row, values);
-        ActivationRow.Round(values, Config.VocabSize, bf16);
-        return logits;
+        return _unembedding.ForwardFloat32(row, bf16);
     }
 
     public void Dispose()

@@ -67,17 +67,27 @@ internal sealed unsafe class Linear
     {
         if (_kernels is null || x.shape[0] != 1)
             return Forward(x).to(ScalarType.Float32);
-        var output = KernelRow(x);
-        ActivationRow.Round((float*)MappedTensor.Data(output), (int)_weight.shape[0], x.dtype == ScalarType.BFloat16);
+        return KernelRow(x, roundToBf16: x.dtype == ScalarType.BFloat16);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardFloat32(Tensor)"/> for one float32 row already in memory (<paramref name="x"/>: in floats), on
+    /// the CPU kernels; <paramref name="roundToBf16"/>: the BF16 mode's values.
+    /// </summary>
+    public Tensor ForwardFloat32(float* x, bool roundToBf16)
+    {
+        var output = torch.empty([1, _weight.shape[0]], ScalarType.Float32);
+        float* y = (float*)MappedTensor.Data(output);
+        Gemv(x, y);
+        ActivationRow.Round(y, (int)_weight.shape[0], roundToBf16);
         return output;
     }
 
     /// <summary>One row through the CPU kernel: float32 [1, out].</summary>
-    private Tensor KernelRow(Tensor x)
+    private Tensor KernelRow(Tensor x, bool roundToBf16 = false)
     {
         var input = x.to(ScalarType.Float32).contiguous();
-        var output = torch.empty([1, _weight.shape[0]], ScalarType.Float32);
-        Gemv((float*)MappedTensor.Data(input), (float*)MappedTensor.Data(output));
+        var output = ForwardFloat32((float*)MappedTensor.Data(input), roundToBf16);
         GC.KeepAlive(input);
         return output;
     }
