@@ -56,29 +56,24 @@ public sealed unsafe partial class CpuKernels : IDisposable
             Pool.For(w.Rows, 4, new GemvJob<Bf16RowDot>(new Bf16RowDot(Isa, w, SplitInput(x, y, w.Cols)), y, bias));
     }
 
-    /// <summary>x as BF16 bits in scratch, or null when some value is not a BF16 (its low 16 bits are not zero).</summary>
+    /// <summary>
+    /// x as BF16 bits in scratch, or null when some value is not a BF16 (its low 16 bits are not zero); <paramref name="cols"/>
+    /// a multiple of 32 (the AVX512-BF16 kernel's rows are).
+    /// </summary>
     private ushort* Bf16Input(float* x, float* y, int cols)
     {
         Require(x, nameof(x));
         Require(y, nameof(y));
         ushort* xb = _bf16Input.Get(cols);
         var lowBits = Vector512<uint>.Zero;
-        int c = 0;
-        for (; c + 32 <= cols; c += 32)
+        for (int c = 0; c < cols; c += 32)
         {
             var low = Vector512.Load((uint*)x + c);
             var high = Vector512.Load((uint*)x + c + 16);
             lowBits |= (low | high) & Vector512.Create(0xFFFFu);
             Vector512.Narrow(low >> 16, high >> 16).Store(xb + c);
         }
-        uint rest = 0;
-        for (; c < cols; c++)
-        {
-            uint bits = ((uint*)x)[c];
-            rest |= bits & 0xFFFF;
-            xb[c] = (ushort)(bits >> 16);
-        }
-        return lowBits == Vector512<uint>.Zero && rest == 0 ? xb : null;
+        return lowBits == Vector512<uint>.Zero ? xb : null;
     }
 
     /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a float32 matrix.</summary>
