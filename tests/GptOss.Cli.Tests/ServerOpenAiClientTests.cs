@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.ClientModel;
 using System.ComponentModel;
 using System.Text;

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using GptOss.Cli.Server;
 using GptOss.Engine;
 using GptOss.SemanticKernel;

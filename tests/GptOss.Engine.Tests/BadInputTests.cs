@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.Text;
 using System.Text.Json.Nodes;
 using GptOss.Engine.Checkpoints;

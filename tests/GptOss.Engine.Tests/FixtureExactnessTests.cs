@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using GptOss.Testing;
 using Xunit.Abstractions;
 

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using GptOss.Engine.Generation;
 
 namespace GptOss.Engine.Tests;

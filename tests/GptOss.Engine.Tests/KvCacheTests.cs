@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using GptOss.Engine.Checkpoints;
 using GptOss.Testing;
 

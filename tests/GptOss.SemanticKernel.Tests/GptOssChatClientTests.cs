@@ -1,3 +1,5 @@
+using GptOss.Testing;
+using GptOss.Generation;
 using GptOss.Engine;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -18,7 +20,7 @@ public sealed class GptOssChatClientTests
     [Fact]
     public async Task A_tool_call_comes_back_as_a_function_call_with_parsed_arguments_and_reasoning_apart()
     {
-        var client = Client(ScriptedTokenGenerator.FromHarmony(Scripts.Call("functions.get_weather", "{\"city\":\"Paris\"}")));
+        var client = Client(ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Call("functions.get_weather", "{\"city\":\"Paris\"}")));
 
         var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Weather in Paris?")], new ChatOptions { Tools = [GetWeather] });
 
@@ -37,7 +39,7 @@ public sealed class GptOssChatClientTests
     [Fact]
     public async Task Invalid_json_arguments_are_still_a_function_call_carrying_the_parse_error()
     {
-        var client = Client(ScriptedTokenGenerator.FromHarmony(Scripts.Call("functions.get_weather", "{city: Paris")));
+        var client = Client(ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Call("functions.get_weather", "{city: Paris")));
 
         var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Weather?")], new ChatOptions { Tools = [GetWeather] });
 
@@ -48,7 +50,7 @@ public sealed class GptOssChatClientTests
     [Fact]
     public async Task A_full_tool_round_trip_renders_call_and_result_as_harmony()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Call("functions.get_weather", "{\"city\":\"Paris\"}"), Scripts.Final("Done.", "Sunny."));
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Call("functions.get_weather", "{\"city\":\"Paris\"}"), HarmonyScripts.Final("Done.", "Sunny."));
         var client = Client(generator);
         var history = new List<ChatMessage> { new(ChatRole.System, "Be brief."), new(ChatRole.User, "Weather in Paris?") };
         var options = new ChatOptions { Tools = [GetWeather] };
@@ -69,7 +71,7 @@ public sealed class GptOssChatClientTests
     [Fact]
     public async Task Streaming_yields_reasoning_and_text_deltas_then_usage_and_finish_reason()
     {
-        var client = Client(ScriptedTokenGenerator.FromHarmony(Scripts.Final("Greeting.", "Hello there, friend!")));
+        var client = Client(ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Greeting.", "Hello there, friend!")));
 
         var updates = new List<ChatResponseUpdate>();
         await foreach (var u in client.GetStreamingResponseAsync([new ChatMessage(ChatRole.User, "Hi")])) updates.Add(u);
@@ -99,7 +101,7 @@ public sealed class GptOssChatClientTests
         {
             ["GptOss:ModelId"] = "gpt-oss-20b", ["GptOss:ReasoningEffort"] = "High", ["GptOss:MaxTokens"] = "77", ["GptOss:IncludeCurrentDate"] = "false",
         }).Build();
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Final("Hm.", "Hi."));
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Hm.", "Hi."));
         var services = new ServiceCollection()
             .AddSingleton<ITokenGenerator>(generator)
             .AddGptOssChatCompletion(configuration, serviceId: "local")
@@ -126,17 +128,9 @@ public sealed class GptOssChatClientTests
     }
 
     [Fact]
-    public void An_unknown_dtype_is_named_in_the_error()
-    {
-        var error = Assert.Throws<InvalidOperationException>(() => new GptOssOptions { DType = "fp8" }.ToEngineOptions());
-
-        Assert.Contains("GptOss:DType", error.Message);
-    }
-
-    [Fact]
     public async Task The_registered_chat_client_auto_invokes_kernel_functions_through_SKs_loop()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.WeatherCall, Scripts.WeatherAnswer);
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall, HarmonyScripts.WeatherAnswer);
         var plugin = new WeatherPlugin();
         var kernel = Scripts.Kernel(generator, plugin);
         var options = Microsoft.SemanticKernel.PromptExecutionSettingsExtensions.ToChatOptions(

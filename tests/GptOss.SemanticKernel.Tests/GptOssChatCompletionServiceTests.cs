@@ -1,3 +1,5 @@
+using GptOss.Testing;
+using GptOss.Generation;
 using GptOss.Engine;
 using Microsoft.Extensions.AI;
 using Microsoft.SemanticKernel;
@@ -14,7 +16,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task InvokePromptAsync_with_auto_function_calling_runs_the_kernel_function_and_returns_the_final_answer()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.WeatherCall, Scripts.WeatherAnswer);
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall, HarmonyScripts.WeatherAnswer);
         var plugin = new WeatherPlugin();
         var kernel = Scripts.Kernel(generator, plugin);
 
@@ -41,7 +43,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task Streaming_auto_function_calling_streams_the_answer_and_keeps_reasoning_apart()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.WeatherCall, Scripts.WeatherAnswer);
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall, HarmonyScripts.WeatherAnswer);
         var plugin = new WeatherPlugin();
         var kernel = Scripts.Kernel(generator, plugin);
         var settings = new GptOssPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
@@ -67,7 +69,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task Reasoning_is_returned_as_reasoning_content_not_as_answer_text_and_usage_is_in_metadata()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Final("Simple greeting.", "Hello!"));
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Simple greeting.", "Hello!"));
         var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory("Answer briefly.");
         history.AddUserMessage("Hi");
@@ -85,7 +87,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task Reasoning_of_a_finished_turn_is_not_sent_back_in_the_next_turn()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Final("FIRST-THOUGHT", "Hello!"), Scripts.Final("SECOND-THOUGHT", "Fine."));
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("FIRST-THOUGHT", "Hello!"), HarmonyScripts.Final("SECOND-THOUGHT", "Fine."));
         var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory();
         history.AddUserMessage("Hi");
@@ -103,8 +105,8 @@ public sealed class GptOssChatCompletionServiceTests
     public async Task Calling_a_function_that_does_not_exist_gives_the_model_an_error_to_react_to()
     {
         var generator = ScriptedTokenGenerator.FromHarmony(
-            Scripts.Call("functions.Weather_get_forecast", "{\"city\":\"Paris\"}"),
-            Scripts.Final("That function does not exist.", "Sorry, I cannot get a forecast."));
+            HarmonyScripts.Call("functions.Weather_get_forecast", "{\"city\":\"Paris\"}"),
+            HarmonyScripts.Final("That function does not exist.", "Sorry, I cannot get a forecast."));
         var plugin = new WeatherPlugin();
         var kernel = Scripts.Kernel(generator, plugin);
 
@@ -125,8 +127,8 @@ public sealed class GptOssChatCompletionServiceTests
     public async Task Arguments_that_do_not_match_the_schema_give_the_model_an_error_to_react_to(string arguments)
     {
         var generator = ScriptedTokenGenerator.FromHarmony(
-            Scripts.Call("functions.Weather_get_weather", arguments),
-            Scripts.Final("The call failed.", "I could not get the weather."));
+            HarmonyScripts.Call("functions.Weather_get_weather", arguments),
+            HarmonyScripts.Final("The call failed.", "I could not get the weather."));
         var plugin = new WeatherPlugin();
         var kernel = Scripts.Kernel(generator, plugin);
 
@@ -143,7 +145,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task Execution_settings_reach_the_prompt_and_the_sampler()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Final("Think.", "A long answer that goes on"));
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Think.", "A long answer that goes on"));
         var kernel = Scripts.Kernel(generator);
         var settings = new PromptExecutionSettings
         {
@@ -169,7 +171,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task Max_tokens_cuts_the_answer_and_reports_length()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Final("Think about it for a while.", "Answer."));
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Think about it for a while.", "Answer."));
         var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
 
         var answer = await service.GetChatMessageContentAsync(
@@ -198,7 +200,7 @@ public sealed class GptOssChatCompletionServiceTests
         {
             var question = prompt[(prompt.LastIndexOf("<|start|>user<|message|>", StringComparison.Ordinal) + 24)..];
             question = question[..question.IndexOf("<|end|>", StringComparison.Ordinal)];
-            return Scripts.Final("Echo.", "echo " + question);
+            return HarmonyScripts.Final("Echo.", "echo " + question);
         });
         var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
 
@@ -211,7 +213,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task Cancelling_a_stream_throws_and_leaves_the_engine_free_for_the_next_caller()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.Final("Long thought.", "A long answer, word by word."), Scripts.Final("Ok.", "Next."));
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Long thought.", "A long answer, word by word."), HarmonyScripts.Final("Ok.", "Next."));
         var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory([new ChatMessageContent(AuthorRole.User, "Hi")]);
         using var cts = new CancellationTokenSource();

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using GptOss.Harmony;
 using Microsoft.SemanticKernel;
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using GptOss.Engine;
 using GptOss.Engine.Checkpoints;
 using Microsoft.Extensions.AI;
@@ -9,7 +10,7 @@ namespace GptOss.SemanticKernel.Tests;
 
 /// <summary>
 /// The whole stack on the real engine: a tiny random checkpoint with the full harmony vocabulary, loaded by the
-/// service registration from <see cref="GptOssOptions.ModelDirectory"/>. Its output is random tokens, i.e. the
+/// service registration from <c>GptOss:ModelDirectory</c>. Its output is random tokens, i.e. the
 /// most malformed harmony there is: the service must still answer, count tokens and reuse the KV cache.
 /// </summary>
 public sealed class RealEngineTests : IDisposable
@@ -26,7 +27,11 @@ public sealed class RealEngineTests : IDisposable
     {
         RandomCheckpoint.Write(_dir, new RandomCheckpointOptions { Seed = 7, Vocab = HarmonyVocabulary });
         var kernel = Kernel.CreateBuilder()
-            .AddGptOssChatCompletion(configure: o => { o.ModelDirectory = _dir; o.DType = "f32"; o.IncludeCurrentDate = false; })
+            .AddGptOssChatCompletion(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                // Only AddGptOssChatCompletion: the engine is found because this test project references it.
+                ["GptOss:ModelDirectory"] = _dir, ["GptOss:DType"] = "f32", ["GptOss:IncludeCurrentDate"] = "false",
+            }).Build())
             .Build();
         var service = kernel.GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory("Answer briefly.");

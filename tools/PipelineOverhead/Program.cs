@@ -1,8 +1,8 @@
 // Per-step overhead of the front door, with the model replaced by a replay that costs ~nothing:
 // rendering the conversation, parsing the completion, SK's auto-invocation loop and the message conversions.
+using GptOss.Generation;
 using System.ComponentModel;
 using System.Diagnostics;
-using GptOss.Engine;
 using GptOss.Harmony;
 using GptOss.SemanticKernel;
 using Microsoft.Extensions.DependencyInjection;

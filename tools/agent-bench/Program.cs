@@ -1,7 +1,7 @@
+using GptOss.Generation;
 using System.Globalization;
 using GptOss.Agents;
 using GptOss.Agents.Plugins;
-using GptOss.Engine;
 using GptOss.Tools;
 
 // agent-bench: the agent runner's per-step overhead (wall time of a step minus model and tool time: rendering the

@@ -1,6 +1,6 @@
+using GptOss.Generation;
 using System.Runtime.CompilerServices;
 using GptOss.Agents.Plugins;
-using GptOss.Engine;
 using GptOss.Tools;
 using Microsoft.SemanticKernel;
 

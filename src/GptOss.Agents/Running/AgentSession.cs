@@ -1,6 +1,6 @@
+using GptOss.Generation;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using GptOss.Engine;
 using GptOss.Harmony;
 using GptOss.SemanticKernel;
 
@@ -70,10 +70,10 @@ public sealed class AgentSession : IAsyncDisposable
             {
                 switch (e)
                 {
-                    case SemanticKernel.ReasoningDelta d: yield return new AgentEvent.ReasoningDelta(step, d.Text); break;
-                    case SemanticKernel.PreambleDelta d: yield return new AgentEvent.PreambleDelta(step, d.Text); break;
-                    case SemanticKernel.AnswerDelta d: yield return new AgentEvent.AnswerDelta(step, d.Text); break;
-                    case SemanticKernel.OutputProblem p:
+                    case Generation.ReasoningDelta d: yield return new AgentEvent.ReasoningDelta(step, d.Text); break;
+                    case Generation.PreambleDelta d: yield return new AgentEvent.PreambleDelta(step, d.Text); break;
+                    case Generation.AnswerDelta d: yield return new AgentEvent.AnswerDelta(step, d.Text); break;
+                    case Generation.OutputProblem p:
                         problem = p.Description;
                         yield return new AgentEvent.OutputProblem(step, p.Description);
                         break;

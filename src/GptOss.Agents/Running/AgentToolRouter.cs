@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.Diagnostics;
 using GptOss.Harmony;
 using GptOss.SemanticKernel;

@@ -1,6 +1,6 @@
+using GptOss.Generation;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using GptOss.Engine;
 
 namespace GptOss.Agents;
 

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.CommandLine;
 using GptOss.Agents;
 using GptOss.Agents.Plugins;
@@ -216,8 +217,8 @@ internal static class AgentCommands
         {
             var workspace = Workspace(r);
             var catalog = workspace.LoadAgents(AgentPluginCatalog.Default).BuildCatalog();
-            var model = new GptOssOptions();
-            workspace.Configuration.GetSection(GptOssOptions.SectionName).Bind(model);
+            var model = new LocalModelOptions();
+            workspace.Configuration.GetSection(LocalModelOptions.SectionName).Bind(model);
             ITokenGenerator generator = (r.GetValue(ModelOption), r.GetValue(ScriptOption)) switch
             {
                 ({ }, { }) => throw new ArgumentException("give either --model or --script, not both"),
@@ -230,7 +231,7 @@ internal static class AgentCommands
             return new AgentHost(catalog, new AgentRunner(generator, AgentPluginCatalog.Default, tools), generator.Model.Name, generator, tools);
         }
 
-        private static GptOssEngine LoadEngine(string directory, GptOssOptions options)
+        private static GptOssEngine LoadEngine(string directory, LocalModelOptions options)
         {
             if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"model folder not found: {directory}");
             return GptOssEngine.Load(directory, options.ToEngineOptions() with { Name = Path.GetFileName(Path.TrimEndingDirectorySeparator(directory)) });

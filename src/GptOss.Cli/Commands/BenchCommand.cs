@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.CommandLine;
 using GptOss.Agents;
 using GptOss.Cli.Server;
@@ -35,10 +36,10 @@ internal static class ServeCommand
             ITokenGenerator generator;
             try
             {
-                options = LoadOptions();
-                if (r.GetValue(model) is { } dir) options.ModelDirectory = dir;
+                (options, var local) = LoadOptions();
+                if (r.GetValue(model) is { } dir) local.ModelDirectory = dir;
                 generator = r.GetValue(script) is { } file ? HarmonyScriptFile.Load(file)
-                    : options.ModelDirectory is { } modelDir ? GptOssEngine.Load(modelDir, options.ToEngineOptions())
+                    : local.ModelDirectory is { } modelDir ? GptOssEngine.Load(modelDir, local.ToEngineOptions())
                     : throw new InvalidOperationException("no model: pass --model DIR (or set GptOss:ModelDirectory), or --script FILE");
             }
             catch (Exception e) when (e is IOException or FormatException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException or ArgumentException)
@@ -70,7 +71,7 @@ internal static class ServeCommand
     }
 
     // appsettings.json beside the executable, then one in the working directory (which wins).
-    private static GptOssOptions LoadOptions()
+    private static (GptOssOptions, LocalModelOptions) LoadOptions()
     {
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
@@ -78,6 +79,8 @@ internal static class ServeCommand
             .Build();
         var options = new GptOssOptions();
         configuration.GetSection(GptOssOptions.SectionName).Bind(options);
-        return options;
+        var local = new LocalModelOptions();
+        configuration.GetSection(LocalModelOptions.SectionName).Bind(local);
+        return (options, local);
     }
 }

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.Buffers;
 using System.Text.Json;
 using GptOss.Harmony;

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using GptOss.Harmony;

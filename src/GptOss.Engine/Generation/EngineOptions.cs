@@ -1,3 +1,4 @@
+using GptOss.Generation;
 namespace GptOss.Engine;
 
 /// <summary>Activation precision: float32 for exactness, bfloat16 (default) for speed.</summary>

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 namespace GptOss.Engine.Generation;
 
 /// <summary>

@@ -20,6 +20,12 @@ public sealed record Message(Author Author, IReadOnlyList<Content> Content)
     /// <summary>The concatenated text of every <see cref="TextContent"/> part.</summary>
     public string Text => string.Concat(Content.OfType<TextContent>().Select(c => c.Text));
 
+    /// <summary>Whether the message is addressed to a tool (<c>functions.x</c>, <c>python</c>), not to everyone or back to the assistant.</summary>
+    public bool IsToolCall => IsToolRecipient(Recipient);
+
+    /// <summary>Whether <paramref name="recipient"/> names a tool (not <c>all</c>, not <c>assistant</c>).</summary>
+    public static bool IsToolRecipient(string? recipient) => recipient is { Length: > 0 } r && r != "all" && r != "assistant";
+
     public Message WithChannel(string? channel) => this with { Channel = channel };
     public Message WithRecipient(string? recipient) => this with { Recipient = recipient };
     public Message WithContentType(string? contentType) => this with { ContentType = contentType };

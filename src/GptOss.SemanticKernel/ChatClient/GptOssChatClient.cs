@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
@@ -24,7 +25,7 @@ public sealed class GptOssChatClient(HarmonyChatPipeline pipeline, GptOssOptions
         {
             switch (e)
             {
-                case MessageCompleted { Message: var m } when !HarmonyChatPipeline.IsToolCall(m) && m.Text.Length > 0:
+                case MessageCompleted { Message: var m } when !m.IsToolCall && m.Text.Length > 0:
                     contents.Add(m.Channel == "analysis"
                         ? new TextReasoningContent(m.Text) { RawRepresentation = m }
                         : new Microsoft.Extensions.AI.TextContent(m.Text) { RawRepresentation = m });

@@ -1,5 +1,5 @@
+using GptOss.Generation;
 using System.Text.Json;
-using GptOss.Engine;
 using GptOss.Harmony;
 using Microsoft.Extensions.AI;
 using HarmonyEffort = GptOss.Harmony.ReasoningEffort;

@@ -1,3 +1,4 @@
+using GptOss.Generation;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;

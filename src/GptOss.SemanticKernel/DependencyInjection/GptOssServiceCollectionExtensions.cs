@@ -1,7 +1,6 @@
-using GptOss.Engine;
+using GptOss.Generation;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
@@ -20,7 +19,8 @@ public static class GptOssServiceCollectionExtensions
     /// <c>"GptOss"</c> section of <paramref name="configuration"/> (or of the registered <see cref="IConfiguration"/>),
     /// then <paramref name="configure"/> runs. The model is the <see cref="ITokenGenerator"/> registered in the
     /// container, shared by every caller: unless one is registered (a <see cref="ScriptedTokenGenerator"/> in tests),
-    /// the <see cref="GptOssEngine"/> is loaded from <see cref="GptOssOptions.ModelDirectory"/> on first use.
+    /// it is the backend <c>GptOss:Backend:Kind</c> names (see <see cref="GenerationServiceCollectionExtensions.AddGptOssGenerator"/>),
+    /// by default the in-process engine loaded from <c>GptOss:ModelDirectory</c> on first use.
     /// </summary>
     public static IServiceCollection AddGptOssChatCompletion(
         this IServiceCollection services,
@@ -28,14 +28,9 @@ public static class GptOssServiceCollectionExtensions
         Action<GptOssOptions>? configure = null,
         string? serviceId = null)
     {
-        services.AddOptions<GptOssOptions>();
-        services.AddSingleton<IConfigureOptions<GptOssOptions>>(sp => new ConfigureOptions<GptOssOptions>(options =>
-            (configuration ?? sp.GetService<IConfiguration>())?.GetSection(GptOssOptions.SectionName).Bind(options)));
+        services.AddGptOssOptions<GptOssOptions>(GptOssOptions.SectionName, configuration);
         if (configure is not null) services.Configure(configure);
-
-        // The engine loads on first use; registering another ITokenGenerator (a ScriptedTokenGenerator) replaces it.
-        services.TryAddSingleton<ITokenGenerator>(sp => LoadEngine(sp.GetRequiredService<IOptions<GptOssOptions>>().Value));
-        services.TryAddSingleton(sp => new HarmonyChatPipeline(sp.GetRequiredService<ITokenGenerator>()));
+        services.AddGptOssGenerator(configuration);
 
         services.AddKeyedSingleton<IChatCompletionService>(serviceId, (sp, _) => new GptOssChatCompletionService(
             sp.GetRequiredService<HarmonyChatPipeline>(),
@@ -48,16 +43,6 @@ public static class GptOssServiceCollectionExtensions
                 .UseKernelFunctionInvocation(sp.GetService<ILoggerFactory>())
                 .Build(sp));
         return services;
-    }
-
-    private static GptOssEngine LoadEngine(GptOssOptions options)
-    {
-        if (string.IsNullOrWhiteSpace(options.ModelDirectory))
-        {
-            throw new InvalidOperationException(
-                $"No gpt-oss model: set {GptOssOptions.SectionName}:{nameof(GptOssOptions.ModelDirectory)} in appsettings.json, or register an ITokenGenerator.");
-        }
-        return GptOssEngine.Load(options.ModelDirectory, options.ToEngineOptions());
     }
 
     /// <summary>The same registration on a kernel builder's services.</summary>

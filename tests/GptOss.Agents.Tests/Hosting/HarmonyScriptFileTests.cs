@@ -1,3 +1,4 @@
+using GptOss.Generation;
 namespace GptOss.Agents.Tests.Hosting;
 
 public sealed class HarmonyScriptFileTests

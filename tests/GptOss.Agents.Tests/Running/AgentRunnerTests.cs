@@ -1,4 +1,4 @@
-using GptOss.Engine;
+using GptOss.Generation;
 using GptOss.Harmony;
 using GptOss.Testing;
 using GptOss.Tools;

@@ -1,5 +1,5 @@
+using GptOss.Generation;
 using GptOss.Agents.Plugins;
-using GptOss.Engine;
 using GptOss.Tools;
 
 namespace GptOss.Agents.Tests.Running;

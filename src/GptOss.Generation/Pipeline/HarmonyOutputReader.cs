@@ -1,6 +1,7 @@
+using GptOss.Generation;
 using GptOss.Harmony;
 
-namespace GptOss.SemanticKernel;
+namespace GptOss.Generation;
 
 /// <summary>
 /// Turns sampled tokens into <see cref="HarmonyChatEvent"/>s with a lenient <see cref="StreamableParser"/>.
@@ -94,7 +95,7 @@ internal sealed class HarmonyOutputReader(IReadOnlyList<string> stopSequences)
 
             _messages.Add(message);
             events.Add(new MessageCompleted(message));
-            if (HarmonyChatPipeline.IsToolCall(message))
+            if (message.IsToolCall)
             {
                 if (truncated)
                 {
@@ -112,7 +113,7 @@ internal sealed class HarmonyOutputReader(IReadOnlyList<string> stopSequences)
 
     private void AddDelta(List<HarmonyChatEvent> events, string? channel, string? recipient, string text)
     {
-        if (recipient is { Length: > 0 } && recipient != "all" && recipient != "assistant") return; // tool arguments arrive with the finished call
+        if (Message.IsToolRecipient(recipient)) return; // tool arguments arrive with the finished call
         switch (channel)
         {
             case "analysis":

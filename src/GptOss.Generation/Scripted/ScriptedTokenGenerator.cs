@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using GptOss.Harmony;
 
-namespace GptOss.Engine;
+namespace GptOss.Generation;
 
 /// <summary>
 /// A token source that replays scripted completions instead of running a model: the test and demo seam

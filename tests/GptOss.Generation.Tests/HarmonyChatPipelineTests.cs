@@ -1,7 +1,7 @@
-using GptOss.Engine;
+using GptOss.Testing;
 using GptOss.Harmony;
 
-namespace GptOss.SemanticKernel.Tests;
+namespace GptOss.Generation.Tests;
 
 public sealed class HarmonyChatPipelineTests
 {
@@ -21,7 +21,7 @@ public sealed class HarmonyChatPipelineTests
     [Fact]
     public async Task A_tool_call_streams_reasoning_then_reports_the_call_and_usage()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.WeatherCall);
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall);
 
         var events = await Run(generator);
 
@@ -39,7 +39,7 @@ public sealed class HarmonyChatPipelineTests
         Assert.Equal(HarmonyFinishReason.ToolCalls, end.FinishReason);
         Assert.Equal(["analysis", "commentary"], end.Messages.Select(m => m.Channel));
         Assert.Equal(generator.Prompts[0].Count, end.Usage.PromptTokens);
-        Assert.Equal(HarmonyTokenizer.Shared.Encode(Scripts.WeatherCall, allowSpecial: true).Count, end.Usage.CompletionTokens);
+        Assert.Equal(HarmonyTokenizer.Shared.Encode(HarmonyScripts.WeatherCall, allowSpecial: true).Count, end.Usage.CompletionTokens);
         Assert.EndsWith("<|start|>assistant", generator.PromptTexts[0]);
         Assert.Contains(HarmonyTokens.Call, generator.Options[0].StopTokens);
         Assert.Contains(HarmonyTokens.Return, generator.Options[0].StopTokens);
@@ -48,7 +48,7 @@ public sealed class HarmonyChatPipelineTests
     [Fact]
     public async Task A_final_answer_streams_as_answer_text_and_stops()
     {
-        var events = await Run(ScriptedTokenGenerator.FromHarmony(Scripts.WeatherAnswer));
+        var events = await Run(ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherAnswer));
 
         Assert.Equal("It is 18°C in Paris.", string.Concat(events.OfType<AnswerDelta>().Select(d => d.Text)));
         Assert.Equal("The tool says 18 degrees. Answer briefly.", string.Concat(events.OfType<ReasoningDelta>().Select(d => d.Text)));
@@ -72,8 +72,8 @@ public sealed class HarmonyChatPipelineTests
     [Fact]
     public async Task The_token_limit_ends_with_length_and_a_cut_off_call_is_not_requested()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.WeatherCall);
-        var cutInsideArguments = HarmonyTokenizer.Shared.Encode(Scripts.WeatherCall, allowSpecial: true).Count - 3;
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall);
+        var cutInsideArguments = HarmonyTokenizer.Shared.Encode(HarmonyScripts.WeatherCall, allowSpecial: true).Count - 3;
 
         var events = await Run(generator, new HarmonyChatRequest(Conversation) { Generation = new GenerationOptions { MaxNewTokens = cutInsideArguments } });
 
@@ -116,7 +116,7 @@ public sealed class HarmonyChatPipelineTests
     [Fact]
     public async Task A_stop_sequence_cuts_the_answer_even_across_deltas()
     {
-        var script = Scripts.Final("Think.", "Count: one, two, STOP three, four");
+        var script = HarmonyScripts.Final("Think.", "Count: one, two, STOP three, four");
 
         var events = await Run(ScriptedTokenGenerator.FromHarmony(script), new HarmonyChatRequest(Conversation) { StopSequences = ["STOP"] });
 
@@ -151,7 +151,7 @@ public sealed class HarmonyChatPipelineTests
     [Fact]
     public async Task The_second_step_of_a_tool_loop_reuses_the_cached_prefix()
     {
-        var generator = ScriptedTokenGenerator.FromHarmony(Scripts.WeatherCall, Scripts.WeatherAnswer);
+        var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall, HarmonyScripts.WeatherAnswer);
         var pipeline = new HarmonyChatPipeline(generator);
         var first = await Last(pipeline.RunAsync(new HarmonyChatRequest(Conversation)));
         var call = first.Messages[^1];

@@ -1,4 +1,4 @@
-namespace GptOss.SemanticKernel;
+namespace GptOss.Generation;
 
 /// <summary>
 /// Cuts streamed text at the first stop sequence. Holds back just enough trailing text to recognise a stop

@@ -1,7 +1,6 @@
-using GptOss.Engine;
 using GptOss.Harmony;
 
-namespace GptOss.SemanticKernel;
+namespace GptOss.Generation;
 
 /// <summary>
 /// What to generate from: the whole harmony conversation (system, developer, then the turns, tool results

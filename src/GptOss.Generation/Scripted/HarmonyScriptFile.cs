@@ -1,6 +1,5 @@
-using GptOss.Engine;
 
-namespace GptOss.Agents;
+namespace GptOss.Generation;
 
 /// <summary>
 /// Scripted model output for demos and tests (<c>gptoss run --script FILE</c>): harmony completions, one per

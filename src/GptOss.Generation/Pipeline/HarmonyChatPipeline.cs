@@ -1,8 +1,7 @@
 using System.Runtime.CompilerServices;
-using GptOss.Engine;
 using GptOss.Harmony;
 
-namespace GptOss.SemanticKernel;
+namespace GptOss.Generation;
 
 /// <summary>
 /// The one path from a harmony conversation to the model and back, shared by every front door (the Semantic
@@ -52,7 +51,7 @@ public sealed class HarmonyChatPipeline(ITokenGenerator generator)
 
         var finish = reader.StoppedBySequence ? HarmonyFinishReason.Stop
             : truncated ? HarmonyFinishReason.Length
-            : reader.Messages is [.., { Recipient: not null } last] && IsToolCall(last) ? HarmonyFinishReason.ToolCalls
+            : reader.Messages is [.., { IsToolCall: true }] ? HarmonyFinishReason.ToolCalls
             : HarmonyFinishReason.Stop;
         var usage = new HarmonyChatUsage(
             prompt.Count,
@@ -62,10 +61,6 @@ public sealed class HarmonyChatPipeline(ITokenGenerator generator)
             stats?.DecodeTime ?? TimeSpan.Zero);
         yield return new GenerationCompleted(reader.Messages, finish, usage);
     }
-
-    /// <summary>Whether a parsed assistant message is addressed to a tool (not to everyone or back to the assistant).</summary>
-    internal static bool IsToolCall(Message message) =>
-        message.Recipient is { Length: > 0 } r && r != "all" && r != "assistant";
 
     private static List<Message> DropCompletedReasoning(IReadOnlyList<Message> messages)
     {

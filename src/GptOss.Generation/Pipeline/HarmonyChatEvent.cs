@@ -1,6 +1,7 @@
+using GptOss.Generation;
 using GptOss.Harmony;
 
-namespace GptOss.SemanticKernel;
+namespace GptOss.Generation;
 
 /// <summary>One thing that happened while the model answered: a streamed delta, a finished message, or the end.</summary>
 public abstract record HarmonyChatEvent;

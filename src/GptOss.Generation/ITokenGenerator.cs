@@ -1,4 +1,4 @@
-namespace GptOss.Engine;
+namespace GptOss.Generation;
 
 /// <summary>
 /// The one seam between the model and everything above it: given a prompt of token ids, stream the

@@ -1,6 +1,5 @@
-using GptOss.Engine;
 
-namespace GptOss.Engine.Tests;
+namespace GptOss.Generation.Tests;
 
 public sealed class ScriptedTokenGeneratorTests
 {
