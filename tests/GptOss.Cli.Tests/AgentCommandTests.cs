@@ -40,7 +40,7 @@ public sealed class AgentCommandTests : IDisposable
     }
 
     private static Task<(int Exit, string Out, string Err)> Invoke(params string[] args) =>
-        CommandRun.Invoke([AgentCommands.CreateRun(), AgentCommands.CreateChat(), AgentCommands.CreateAgents()], args);
+        CommandRun.Invoke([RunCommand.Create(), ChatCommand.Create(), AgentsCommand.Create()], args);
 
     private string[] Host(params string[] args) => [.. args, "--config", Path.Combine(_dir, "appsettings.json")];
 
@@ -121,7 +121,7 @@ public sealed class AgentCommandTests : IDisposable
     [Theory]
     [InlineData("--agent", "nobody", "error: unknown agent 'nobody': known agents are worker")]
     [InlineData("--script", "missing.txt", "error: script file not found: missing.txt")]
-    [InlineData("--model", "/no/such/model", "error: model folder not found: /no/such/model")]
+    [InlineData("--model", "/no/such/model", "error: /no/such/model: checkpoint folder not found")]
     public async Task Run_reports_bad_arguments_in_one_line(string option, string value, string message)
     {
         string[] args = option == "--agent"
@@ -185,8 +185,8 @@ public sealed class AgentCommandTests : IDisposable
         var script = Script(
             "<|channel|>analysis<|message|>Greet.<|end|><|start|>assistant<|channel|>final<|message|>Hello Ada.<|return|>",
             "<|channel|>analysis<|message|>Recall.<|end|><|start|>assistant<|channel|>final<|message|>You are Ada.<|return|>");
-        var previous = AgentCommands.Input;
-        AgentCommands.Input = new StringReader("I am Ada\nWho am I?\n/exit\n");
+        var previous = ChatCommand.Input;
+        ChatCommand.Input = new StringReader("I am Ada\nWho am I?\n/exit\n");
         try
         {
             var (exit, stdout, stderr) = await Invoke(Host("chat", "--agent", "worker", "--script", script));
@@ -197,7 +197,7 @@ public sealed class AgentCommandTests : IDisposable
         }
         finally
         {
-            AgentCommands.Input = previous;
+            ChatCommand.Input = previous;
         }
     }
 }

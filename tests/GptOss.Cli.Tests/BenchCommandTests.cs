@@ -45,7 +45,7 @@ public sealed class BenchCommandTests
     [Theory]
     [InlineData("--gen-tokens", "1", "--gen-tokens must be at least 2")]
     [InlineData("--prompt-tokens", "0", "--prompt-tokens must be at least 1")]
-    [InlineData("--dtype", "int4", "--dtype 'int4'")]
+    [InlineData("--dtype", "int4", "--dtype must be bf16 (bfloat16) or f32 (float32), not 'int4'")]
     public async Task Bad_flags_get_one_clear_error(string flag, string value, string message)
     {
         var (exit, output, error) = await Run("--model", TestPaths.TinyFixture("hf-a"), flag, value);

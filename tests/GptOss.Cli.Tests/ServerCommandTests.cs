@@ -19,8 +19,8 @@ public sealed class ServerCommandTests
 
         var code = await ServeCommand.Create().Parse(["--script", path]).InvokeAsync(new InvocationConfiguration { Error = stderr });
 
-        Assert.Equal(2, code);
-        Assert.StartsWith("gptoss serve: ", stderr.ToString());
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: ", stderr.ToString());
         Assert.Contains(path, stderr.ToString());
     }
 
@@ -34,7 +34,7 @@ public sealed class ServerCommandTests
         {
             var code = await ServeCommand.Create().Parse(["--script", path]).InvokeAsync(new InvocationConfiguration { Error = stderr });
 
-            Assert.Equal(2, code);
+            Assert.Equal(1, code);
             Assert.Contains($"{path}: not a JSON array of completions (line 3", stderr.ToString());
         }
         finally

@@ -10,7 +10,7 @@ public class LocalEngineBackendTests
     [Fact]
     public void An_unknown_dtype_is_named_in_the_error()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => new LocalModelOptions { DType = "fp8" }.ToEngineOptions());
+        var error = Assert.Throws<ArgumentException>(() => new LocalModelOptions { DType = "fp8" }.ToEngineOptions());
 
         Assert.Contains("GptOss:DType", error.Message);
     }

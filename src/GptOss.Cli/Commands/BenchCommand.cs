@@ -24,20 +24,12 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("bench", "Measure load, prefill and decode speed against the memory-bandwidth limit.");
         foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, json }) command.Options.Add(o);
-        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
-            try
-            {
-                var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
-                r.InvocationConfiguration.Output.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result, JsonOptions) : result.ToText());
-                return 0;
-            }
-            catch (Exception e) when (e is CheckpointException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
-            {
-                r.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
-                return 1;
-            }
-        });
+            var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
+            r.InvocationConfiguration.Output.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result, JsonOptions) : result.ToText());
+            return 0;
+        }));
         return command;
     }
 
@@ -48,12 +40,7 @@ internal static class BenchCommand
         if (promptTokens < 1) throw new ArgumentException($"--prompt-tokens must be at least 1 (got {promptTokens})");
         if (genTokens < 2) throw new ArgumentException($"--gen-tokens must be at least 2 (got {genTokens}): decode speed needs a decoded token");
         if (threads < 0) throw new ArgumentException($"--threads must be 0 (all processors) or positive (got {threads})");
-        var type = dtype switch
-        {
-            "bfloat16" or "bf16" => ActivationDType.BFloat16,
-            "float32" or "f32" => ActivationDType.Float32,
-            _ => throw new ArgumentException($"--dtype '{dtype}': expected float32 or bfloat16"),
-        };
+        var type = ActivationDTypeNames.Parse(dtype, "--dtype");
         int threadCount = threads == 0 ? Environment.ProcessorCount : threads;
 
         var clock = Stopwatch.StartNew();

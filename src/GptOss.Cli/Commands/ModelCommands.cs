@@ -34,7 +34,7 @@ internal static class ModelCommands
         var model = ModelOption();
         var command = new Command("inspect", "Print a checkpoint's config, layout, tensors and memory estimate as JSON.");
         command.Options.Add(model);
-        command.SetAction((ParseResult r) => Run(r, () =>
+        command.SetAction((ParseResult r) => CommandGuard.Run(r, () =>
         {
             using var checkpoint = Checkpoint.Open(r.GetValue(model)!);
             var c = checkpoint.Config;
@@ -72,7 +72,7 @@ internal static class ModelCommands
         var threads = ThreadsOption();
         var command = new Command("logits", "Print the top five logits of every position and all logits of the last one, as JSON.");
         foreach (var o in new Option[] { model, tokens, dtype, threads }) command.Options.Add(o);
-        command.SetAction((ParseResult r, CancellationToken ct) => Run(r, async () =>
+        command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
             var ids = ParseTokens(r.GetValue(tokens)!);
             using var engine = GptOssEngine.Load(r.GetValue(model)!, Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count));
@@ -123,7 +123,7 @@ internal static class ModelCommands
         var withStats = new Option<bool>("--stats") { Description = "Add a \"stats\" object: load, prefill and decode seconds, finish reason" };
         var command = new Command("generate", "Generate tokens after a prompt; prints {\"tokens\":[...],\"text\":\"...\"}.");
         foreach (var o in new Option[] { model, tokens, prompt, maxNew, temperature, topP, seed, dtype, threads, withStats }) command.Options.Add(o);
-        command.SetAction((ParseResult r, CancellationToken ct) => Run(r, async () =>
+        command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
             var tokenText = r.GetValue(tokens);
             var promptText = r.GetValue(prompt);
@@ -177,7 +177,7 @@ internal static class ModelCommands
         var layout = new Option<string>("--layout") { Description = "hf (default) or original", DefaultValueFactory = _ => "hf" };
         var command = new Command("make-random", "Write a random-weight checkpoint in the exact published layout.");
         foreach (var o in new Option[] { output, preset, layers, vocab, seed, layout }) command.Options.Add(o);
-        command.SetAction((ParseResult r) => Run(r, () =>
+        command.SetAction((ParseResult r) => CommandGuard.Run(r, () =>
         {
             var clock = Stopwatch.StartNew();
             var options = new RandomCheckpointOptions
@@ -207,12 +207,7 @@ internal static class ModelCommands
 
     private static EngineOptions Options(string dtype, int threads, int positions) => new()
     {
-        DType = dtype switch
-        {
-            "bfloat16" or "bf16" => ActivationDType.BFloat16,
-            "float32" or "f32" => ActivationDType.Float32,
-            _ => throw new ArgumentException($"--dtype '{dtype}': expected float32 or bfloat16"),
-        },
+        DType = ActivationDTypeNames.Parse(dtype, "--dtype"),
         Threads = threads,
         MaxContext = Math.Max(positions, 4096),
     };
@@ -229,18 +224,4 @@ internal static class ModelCommands
     /// <summary>Ids of the five largest logits, largest first, ties to the lower id.</summary>
     private static IEnumerable<int> TopFive(float[] row) =>
         Enumerable.Range(0, row.Length).OrderByDescending(i => row[i]).ThenBy(i => i).Take(5);
-
-    /// <summary>Runs a command body; bad input becomes one line on stderr and exit code 1.</summary>
-    private static async Task<int> Run(ParseResult r, Func<Task<int>> body)
-    {
-        try
-        {
-            return await body();
-        }
-        catch (Exception e) when (e is CheckpointException or ArgumentException or InvalidOperationException or IOException or UnauthorizedAccessException)
-        {
-            r.InvocationConfiguration.Error.WriteLine($"error: {e.Message}");
-            return 1;
-        }
-    }
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
 using System.Text.Json;
-using GptOss.SemanticKernel;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,12 +11,12 @@ namespace GptOss.Cli.Server;
 /// <summary>
 /// An OpenAI-compatible HTTP API over gpt-oss: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>
 /// (tools, streaming as server-sent events, reasoning in <c>reasoning_content</c>). Every request goes through
-/// one <see cref="GptOssChatClient"/>, which returns tool calls to the caller rather than running them.
+/// one <see cref="IChatClient"/> (gpt-oss's, over whichever backend runs the model), which returns tool calls to the caller rather than running them.
 /// Bad requests get a 400 with an OpenAI error body; nothing the client sends causes a 500.
 /// </summary>
 internal static class OpenAiServer
 {
-    public static WebApplication Create(IEnumerable<string> urls, GptOssChatClient client, string modelId, LogLevel logLevel = LogLevel.Warning)
+    public static WebApplication Create(IEnumerable<string> urls, IChatClient client, string modelId, LogLevel logLevel = LogLevel.Warning)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.SetMinimumLevel(logLevel);
@@ -30,7 +29,7 @@ internal static class OpenAiServer
         return app;
     }
 
-    private static async Task CompleteAsync(HttpContext context, GptOssChatClient client, string modelId, ToolCallReasoningMemory reasoning)
+    private static async Task CompleteAsync(HttpContext context, IChatClient client, string modelId, ToolCallReasoningMemory reasoning)
     {
         var ct = context.RequestAborted;
         ChatCompletionRequest request;
@@ -57,7 +56,7 @@ internal static class OpenAiServer
     }
 
     private static async Task RespondAsync(
-        HttpContext context, GptOssChatClient client, ChatCompletionRequest request, string model, ToolCallReasoningMemory reasoning, CancellationToken ct)
+        HttpContext context, IChatClient client, ChatCompletionRequest request, string model, ToolCallReasoningMemory reasoning, CancellationToken ct)
     {
         ChatResponse response;
         try
@@ -83,7 +82,7 @@ internal static class OpenAiServer
     }
 
     private static async Task StreamAsync(
-        HttpContext context, GptOssChatClient client, ChatCompletionRequest request, string model, ToolCallReasoningMemory reasoning, CancellationToken ct)
+        HttpContext context, IChatClient client, ChatCompletionRequest request, string model, ToolCallReasoningMemory reasoning, CancellationToken ct)
     {
         await using var updates = client.GetStreamingResponseAsync(request.Messages, request.Options, ct).GetAsyncEnumerator(ct);
         bool hasFirst;

@@ -24,15 +24,10 @@ public sealed class LocalModelOptions
     public string? ModelId { get; set; }
 
     /// <summary>The engine settings these options name.</summary>
-    /// <exception cref="InvalidOperationException">An unknown <see cref="DType"/>.</exception>
+    /// <exception cref="ArgumentException">An unknown <see cref="DType"/>.</exception>
     public EngineOptions ToEngineOptions() => new()
     {
-        DType = DType.ToLowerInvariant() switch
-        {
-            "bf16" or "bfloat16" => ActivationDType.BFloat16,
-            "f32" or "float32" => ActivationDType.Float32,
-            _ => throw new InvalidOperationException($"{SectionName}:{nameof(DType)} must be bf16 or f32, not '{DType}'."),
-        },
+        DType = ActivationDTypeNames.Parse(DType, $"{SectionName}:{nameof(DType)}"),
         Threads = Threads,
         MaxContext = MaxContext,
         Device = Device,

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using GptOss.Agents;
+using GptOss.Agents.Plugins;
+using GptOss.Engine;
+using GptOss.Generation;
+using GptOss.SemanticKernel;
+using GptOss.Tools;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace GptOss.Cli.Hosting;
+
+/// <summary>
+/// What every command that runs the model composes, built one way: the settings file (<c>--config</c>, else
+/// <c>./appsettings.json</c>, else beside the binary), the flags laid over it as configuration keys, and the services
+/// of the libraries registered by their own extension methods. The model loads on first use.
+/// </summary>
+internal sealed class CliHost : IDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private CliHost(AgentWorkspace workspace, ServiceProvider services)
+    {
+        Workspace = workspace;
+        _services = services;
+    }
+
+    public AgentWorkspace Workspace { get; }
+
+    /// <summary>The chat defaults (<c>GptOss</c> section).</summary>
+    public GptOssOptions ChatOptions => _services.GetRequiredService<IOptions<GptOssOptions>>().Value;
+
+    /// <summary>The model: the backend <c>GptOss:Backend:Kind</c> names, or the script of <c>--script</c>.</summary>
+    public ITokenGenerator Generator => _services.GetRequiredService<ITokenGenerator>();
+
+    public HarmonyChatPipeline Pipeline => _services.GetRequiredService<HarmonyChatPipeline>();
+
+    /// <summary>The chat client that returns tool calls to its caller (a server's clients run their own tools).</summary>
+    public IChatClient CreateChatClient() => new GptOssChatClient(Pipeline, ChatOptions);
+
+    /// <summary>Every agent of the settings and the agents folder; a bad one throws with each error's location.</summary>
+    public AgentCatalog LoadAgents() => Workspace.LoadAgents(AgentPluginCatalog.Default).BuildCatalog();
+
+    public AgentRunner CreateRunner() =>
+        new(Generator, AgentPluginCatalog.Default, _services.GetRequiredService<IToolExecutorFactory>());
+
+    public static CliHost Open(ParseResult r)
+    {
+        var workspace = AgentWorkspace.Discover(r.GetValue(HostFlags.Config), r.GetValue(HostFlags.Agents));
+        var configuration = new ConfigurationBuilder()
+            .AddConfiguration(workspace.Configuration)
+            .AddInMemoryCollection(Overrides(r, workspace))
+            .Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        if (r.GetValue(HostFlags.Script) is { } script) services.AddSingleton<ITokenGenerator>(HarmonyScriptFile.Load(script));
+        services.AddGptOssOptions<GptOssOptions>(GptOssOptions.SectionName);
+        services.AddGptOssGenerator().AddGptOssEngine();
+        services.AddSingleton<IToolExecutorFactory>(_ => new ToolExecutorFactory(workspace.ToolsOptions()));
+        return new CliHost(workspace, services.BuildServiceProvider());
+    }
+
+    /// <summary>The flags as configuration keys; a settings path is relative to the settings file, a flag's to the current folder.</summary>
+    private static Dictionary<string, string?> Overrides(ParseResult r, AgentWorkspace workspace)
+    {
+        var (model, script, backend) = (r.GetValue(HostFlags.Model), r.GetValue(HostFlags.Script), r.GetValue(HostFlags.Backend));
+        if (model is not null && script is not null) throw new ArgumentException("give either --model or --script, not both");
+        if (model is not null && backend is not null && BackendKinds.Normalize(backend) != BackendKinds.Local)
+            throw new ArgumentException($"--model runs a checkpoint in-process; it does not go with --backend {backend}");
+        var keys = new Dictionary<string, string?>();
+        if (model is not null)
+        {
+            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = Path.GetFullPath(model);
+            keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] = BackendKinds.Local;
+        }
+        else if (workspace.Configuration[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] is { Length: > 0 } configured)
+        {
+            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = workspace.ResolvePath(configured);
+        }
+        if (backend is not null) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] = BackendKinds.Normalize(backend);
+        if (r.GetValue(HostFlags.Endpoint) is { } endpoint) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Endpoint)}"] = endpoint;
+        if (r.GetValue(HostFlags.BackendModel) is { } name) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Model)}"] = name;
+        return keys;
+    }
+
+    public void Dispose() => _services.Dispose();
+}
