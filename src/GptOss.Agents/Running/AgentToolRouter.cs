@@ -3,6 +3,7 @@ using System.Diagnostics;
 using GptOss.Harmony;
 using GptOss.SemanticKernel;
 using GptOss.Tools;
+using GptOss.Tools.Execution;
 using Microsoft.SemanticKernel;
 
 namespace GptOss.Agents;
@@ -14,15 +15,6 @@ namespace GptOss.Agents;
 /// </summary>
 internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IReadOnlySet<string> builtins) : IAsyncDisposable
 {
-    // gpt-oss sometimes addresses built-in tools as functions; the tools layer reroutes these (as the reference does).
-    private static readonly Dictionary<string, string> BuiltinAliases = new(StringComparer.Ordinal)
-    {
-        ["python"] = BuiltinToolReference.Python,
-        ["search"] = BuiltinToolReference.Browser,
-        ["open"] = BuiltinToolReference.Browser,
-        ["find"] = BuiltinToolReference.Browser,
-    };
-
     /// <summary>The <c>functions</c> namespace of the agent's kernel functions, or null when it has none.</summary>
     public ToolNamespaceConfig? Functions { get; } =
         kernel.Plugins.Any(p => p.FunctionCount > 0) ? KernelFunctionTools.ToNamespace(kernel) : null;
@@ -40,7 +32,8 @@ internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IRe
             var outcome = await KernelFunctionTools.InvokeAsync(kernel, call, cancellationToken).ConfigureAwait(false);
             return [new AgentToolReply(outcome.Reply, outcome.Failed, clock.Elapsed)];
         }
-        var tool = call.Namespace == KernelFunctionTools.Namespace ? BuiltinAliases[call.Name!] : call.Namespace;
+        // gpt-oss sometimes addresses built-in tools as functions; the tools layer owns those aliases (as the reference does).
+        var tool = call.Namespace == KernelFunctionTools.Namespace ? ToolRouting.BuiltinToolFor(call.Name!)! : call.Namespace;
         if (!builtins.Contains(tool) || executor is null)
         {
             return [new AgentToolReply(call.Reply($"Error: there is no tool named {call.Recipient}. {Available()}"), true, clock.Elapsed)];
@@ -52,7 +45,7 @@ internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IRe
     private bool IsBuiltinAlias(HarmonyToolCall call) =>
         call.Name is { } name
         && KernelFunctionTools.Find(kernel, name) is null
-        && BuiltinAliases.TryGetValue(name, out var tool)
+        && ToolRouting.BuiltinToolFor(name) is { } tool
         && builtins.Contains(tool);
 
     private string Available()
