@@ -10,6 +10,22 @@ namespace GptOss.Agents.Tests.Running;
 
 public sealed class AgentRunnerTests
 {
+    [Theory]
+    [InlineData(true, "KV cache and prefix reuse")]
+    [InlineData(false, "there is no tool named functions.search")]
+    public async Task A_function_call_meant_for_a_builtin_tool_reaches_it_only_when_the_agent_has_it(bool hasBrowser, string expected)
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            FunctionCall("Search as a function.", "search", "{\"query\": \"KV cache prefix reuse\"}"),
+            Final("Done.", "Found."));
+        var agent = hasBrowser ? Agent(Builtin("browser")) : Agent(Builtin("javascript"));
+
+        var events = await Collect(Runner(generator, Corpus()).RunAsync(agent, "Search."));
+
+        var result = Assert.Single(events.OfType<AgentEvent.ToolResult>());
+        Assert.Contains(expected, result.Content);
+    }
+
     [Fact]
     public async Task Multi_step_task_routes_each_call_and_reuses_the_prompt_prefix()
     {
