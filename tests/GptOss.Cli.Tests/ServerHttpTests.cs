@@ -15,7 +15,7 @@ public sealed class ServerHttpTests
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private const string Question = """{"model":"m","messages":[{"role":"user","content":"Weather in Paris?"}]""";
+    private const string Question = """{"model":"gpt-oss-test","messages":[{"role":"user","content":"Weather in Paris?"}]""";
 
     [Fact]
     public async Task Reasoning_is_in_reasoning_content_and_calls_in_tool_calls_never_in_content()
@@ -123,6 +123,74 @@ public sealed class ServerHttpTests
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("call_x", (string?)JsonNode.Parse(body)!["error"]!["message"]);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonNode? Error)> PostBytes(ServerTestHost server, byte[] body)
+    {
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+        using var response = await http.PostAsync("v1/chat/completions", content);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text)!["error"]);
+    }
+
+    public static TheoryData<byte[]> InvalidUnicode => new()
+    {
+        Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"hi \ud800 there"}]}"""),
+        Encoding.UTF8.GetBytes("""{"messages":[{"role":"user","content":"hi """).Concat(new byte[] { 0xC3, 0x28 }).Concat(Encoding.UTF8.GetBytes("\"}]}")).ToArray(),
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidUnicode))]
+    public async Task Invalid_utf8_or_a_lone_surrogate_is_a_400_naming_the_problem(byte[] body)
+    {
+        await using var server = await ServerTestHost.StartAsync();
+
+        var (status, error) = await PostBytes(server, body);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Matches("not valid (Unicode|JSON)|invalid UTF-8", (string?)error!["message"]);
+        Assert.Empty(server.Generator.Prompts);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_size_limit_is_a_413_with_an_openai_error()
+    {
+        await using var server = await ServerTestHost.StartAsync();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
+        var stream = tcp.GetStream();
+
+        // Announce 50 MB and send the start: the server refuses on its first read, before the rest arrives.
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"POST /v1/chat/completions HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\nContent-Type: application/json\r\n" +
+            $"Content-Length: {50 * 1024 * 1024}\r\nConnection: close\r\n\r\n{{\"messages\":["));
+        var response = await new StreamReader(stream).ReadToEndAsync();
+
+        Assert.StartsWith("HTTP/1.1 413", response);
+        var json = response[response.IndexOf('{')..(response.LastIndexOf('}') + 1)];   // the body, without chunk framing
+        var error = JsonNode.Parse(json)!["error"]!;
+        Assert.Contains("too large", (string?)error["message"], StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData("gpt-4o", 404)]
+    [InlineData("gpt-oss-test", 200)]
+    [InlineData("gpt-oss-scripted", 200)]
+    public async Task A_model_the_server_does_not_serve_is_a_404_model_not_found(string model, int expected)
+    {
+        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherAnswer);
+
+        var (status, body) = await Post(server, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""");
+
+        Assert.Equal(expected, (int)status);
+        if (expected == 404)
+        {
+            var error = JsonNode.Parse(body)!["error"]!;
+            Assert.Equal("model_not_found", (string?)error["code"]);
+            Assert.Contains(model, (string?)error["message"]);
+        }
     }
 
     [Fact]

@@ -101,14 +101,15 @@ internal static class ChatCompletionJson
         w.WriteEndArray();
     });
 
-    public static byte[] Error(string message, string type, string? param = null) => Write(w =>
+    public static byte[] Error(string message, string type, string? param = null, string? code = null) => Write(w =>
     {
         w.WriteStartObject("error");
         w.WriteString("message", message);
         w.WriteString("type", type);
         if (param is null) w.WriteNull("param");
         else w.WriteString("param", param);
-        w.WriteNull("code");
+        if (code is null) w.WriteNull("code");
+        else w.WriteString("code", code);
         w.WriteEndObject();
     });
 

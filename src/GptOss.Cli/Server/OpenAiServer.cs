@@ -16,7 +16,9 @@ namespace GptOss.Cli.Server;
 /// </summary>
 internal static class OpenAiServer
 {
-    public static WebApplication Create(IEnumerable<string> urls, IChatClient client, string modelId, LogLevel logLevel = LogLevel.Warning)
+    /// <param name="aliases">Other names a request's <c>model</c> may give (the backend's model name); any other name is a 404.</param>
+    public static WebApplication Create(IEnumerable<string> urls, IChatClient client, string modelId, IEnumerable<string>? aliases = null,
+        LogLevel logLevel = LogLevel.Warning)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.SetMinimumLevel(logLevel);
@@ -25,11 +27,12 @@ internal static class OpenAiServer
         var reasoning = new ToolCallReasoningMemory();
 
         app.MapGet("/v1/models", () => Results.Bytes(ChatCompletionJson.Models(modelId), "application/json"));
-        app.MapPost("/v1/chat/completions", (HttpContext context) => CompleteAsync(context, client, modelId, reasoning));
+        var names = new HashSet<string>([modelId, .. aliases ?? []], StringComparer.Ordinal);
+        app.MapPost("/v1/chat/completions", (HttpContext context) => CompleteAsync(context, client, modelId, names, reasoning));
         return app;
     }
 
-    private static async Task CompleteAsync(HttpContext context, IChatClient client, string modelId, ToolCallReasoningMemory reasoning)
+    private static async Task CompleteAsync(HttpContext context, IChatClient client, string modelId, HashSet<string> names, ToolCallReasoningMemory reasoning)
     {
         var ct = context.RequestAborted;
         ChatCompletionRequest request;
@@ -43,12 +46,29 @@ internal static class OpenAiServer
             await Error(context, 400, $"The request body is not valid JSON: {e.Message}", "invalid_request_error");
             return;
         }
+        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException or null)
+        {
+            // JsonElement.GetString refuses invalid UTF-8 and lone surrogates ("\ud800") only when a string is read.
+            await Error(context, 400, $"The request body holds a JSON string that is not valid Unicode (invalid UTF-8 or a lone surrogate): {e.Message}", "invalid_request_error");
+            return;
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel's own refusals (a body over the size limit: 413) answered in OpenAI's shape, not left to the host as unhandled.
+            await Error(context, e.StatusCode, $"The request was refused: {e.Message}", "invalid_request_error");
+            return;
+        }
         catch (OpenAiRequestException e)
         {
             await Error(context, 400, e.Message, "invalid_request_error", e.Param);
             return;
         }
 
+        if (request.Model is { } requested && !names.Contains(requested))
+        {
+            await Error(context, 404, $"The model '{requested}' does not exist; this server serves '{modelId}'.", "invalid_request_error", "model", "model_not_found");
+            return;
+        }
         reasoning.Restore(request.Messages);
         var model = request.Model ?? modelId;
         if (request.Stream) await StreamAsync(context, client, request, model, reasoning, ct);
@@ -143,10 +163,10 @@ internal static class OpenAiServer
         await context.Response.Body.FlushAsync(ct);
     }
 
-    private static async Task Error(HttpContext context, int status, string message, string type, string? param = null)
+    private static async Task Error(HttpContext context, int status, string message, string type, string? param = null, string? code = null)
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(ChatCompletionJson.Error(message, type, param));
+        await context.Response.Body.WriteAsync(ChatCompletionJson.Error(message, type, param, code));
     }
 }
