@@ -95,6 +95,25 @@ public sealed class AgentCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Control_sequences_from_the_model_and_tools_are_escaped_on_the_terminal()
+    {
+        const string Osc52 = "\u001b]52;c;ZWNobyBwd25lZA==\u0007";   // writes the user's clipboard
+        string[] script =
+        [
+            $"<|channel|>analysis<|message|>Title \u001b]0;owned\u0007<|end|><|start|>assistant<|channel|>analysis to=python code<|message|>print('\\x1b[2J' + 'cleared')<|call|>",
+            $"<|channel|>final<|message|>Done {Osc52} \u001b]8;;http://evil\u001b\\link\u001b]8;;\u001b\\<|return|>",
+        ];
+
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "Go", "--script", Script(script)));
+
+        Assert.True(exit == 0, stderr);
+        Assert.DoesNotContain('\u001b', stdout + stderr);
+        Assert.DoesNotContain('\u0007', stdout + stderr);
+        Assert.Contains("Done \\x1B]52;c;ZWNobyBwd25lZA==\\x07", stdout);
+        Assert.Contains("\\x1B[2Jcleared", stderr);
+    }
+
+    [Fact]
     public async Task Run_can_save_the_transcript_while_showing_progress()
     {
         var file = Path.Combine(_dir, "run.jsonl");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GptOss.Agents;
+using GptOss.Cli.Views;
 
 namespace GptOss.Cli.Commands;
 
@@ -27,7 +28,7 @@ internal static class CommandGuard
         }
         catch (Exception e)
         {
-            await error.WriteLineAsync($"error: {e.Message.ReplaceLineEndings(" ")}");
+            await error.WriteLineAsync($"error: {TerminalText.Escape(e.Message.ReplaceLineEndings(" "))}");
             return 1;
         }
     }

@@ -39,7 +39,7 @@ internal static class RunCommand
     private static int ExitCode(AgentEvent.RunCompleted completed, ParseResult r)
     {
         if (completed.Outcome == AgentRunOutcome.Answered) return 0;
-        r.InvocationConfiguration.Error.WriteLine($"error: {completed.Outcome}: {completed.Error}");
+        r.InvocationConfiguration.Error.WriteLine($"error: {completed.Outcome}: {TerminalText.Escape(completed.Error ?? "")}");
         return 2;
     }
 }

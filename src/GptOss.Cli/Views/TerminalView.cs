@@ -2,7 +2,10 @@ using GptOss.Agents;
 
 namespace GptOss.Cli.Views;
 
-/// <summary>A terminal: the answer streams to stdout; reasoning, tool traffic and step counters go to stderr.</summary>
+/// <summary>
+/// A terminal: the answer streams to stdout; reasoning, tool traffic and step counters go to stderr. What the model and
+/// the tools wrote passes through <see cref="TerminalText.Escape"/>: their control sequences must not reach the terminal.
+/// </summary>
 internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRunView
 {
     private const int ResultPreview = 200;
@@ -27,14 +30,14 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
                 break;
             case AgentEvent.ToolCall c:
                 await EndStream();
-                await progress.WriteLineAsync($"→ {c.Recipient} {OneLine(c.Arguments, ResultPreview)}");
+                await progress.WriteLineAsync($"→ {TerminalText.Escape(c.Recipient)} {OneLine(c.Arguments, ResultPreview)}");
                 break;
             case AgentEvent.ToolResult t:
                 await progress.WriteLineAsync($"← {t.Recipient}{(t.Failed == true ? " (failed)" : "")} {OneLine(t.Content, ResultPreview)}");
                 break;
             case AgentEvent.OutputProblem p:
                 await EndStream();
-                await progress.WriteLineAsync($"! {p.Description}");
+                await progress.WriteLineAsync($"! {TerminalText.Escape(p.Description)}");
                 break;
             case AgentEvent.StepCompleted s:
                 await EndStream();
@@ -59,7 +62,7 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
             if (kind != "answer") await writer.WriteAsync($"({kind}) ");
             _streaming = kind;
         }
-        await writer.WriteAsync(text);
+        await writer.WriteAsync(TerminalText.Escape(text));
     }
 
     private async Task EndStream()
@@ -71,7 +74,7 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
 
     private static string OneLine(string text, int max)
     {
-        var line = text.ReplaceLineEndings(" ⏎ ");
+        var line = TerminalText.Escape(text.ReplaceLineEndings(" ⏎ "));
         return line.Length <= max ? line : $"{line[..max]}… ({text.Length} chars)";
     }
 }
