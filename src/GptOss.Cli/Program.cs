@@ -10,4 +10,5 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(AgentsCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(PsCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -74,6 +74,46 @@ public sealed class ServerCommandTests
         }
     }
 
+    [Fact]
+    public async Task Ps_shows_what_a_running_server_has_loaded()
+    {
+        var path = Path.GetTempFileName();
+        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new[] { ServerScripts.WeatherAnswer }));
+        var port = FreePort();
+        using var cts = new CancellationTokenSource();
+        try
+        {
+            var serving = ServeCommand.Create().Parse(["--urls", $"http://127.0.0.1:{port}", "--script", path])
+                .InvokeAsync(new InvocationConfiguration { Error = new StringWriter() }, cts.Token);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            await WaitUntilListening(http, serving);
+
+            var (exit, table, _) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", $"http://127.0.0.1:{port}");
+            var (_, json, _) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", $"http://127.0.0.1:{port}", "--json");
+            cts.Cancel();
+
+            Assert.Equal(0, exit);
+            Assert.Matches(@"gpt-oss\s+gpt-oss-scripted\s+Script\s+131072", table);
+            var model = JsonNode.Parse(json)!["models"]![0]!;
+            Assert.Equal("gpt-oss-scripted", (string?)model["model"]);
+            Assert.Equal(201088, (int)model["vocabulary_size"]!);
+        }
+        finally
+        {
+            cts.Cancel();
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task Ps_without_a_server_says_so_in_one_line()
+    {
+        var (exit, _, err) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", $"http://127.0.0.1:{FreePort()}");
+
+        Assert.Equal(1, exit);
+        Assert.StartsWith("error: no gptoss server answers at http://127.0.0.1:", err);
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -28,7 +28,7 @@ internal sealed class ServerTestHost : IAsyncDisposable
     {
         var generator = ScriptedTokenGenerator.FromHarmony(scripts);
         var client = new GptOssChatClient(new HarmonyChatPipeline(generator), new GptOssOptions { ModelId = "gpt-oss-test", IncludeCurrentDate = false });
-        var app = OpenAiServer.Create(["http://127.0.0.1:0"], client, "gpt-oss-test", [generator.Model.Name]);
+        var app = OpenAiServer.Create(["http://127.0.0.1:0"], client, new ServedModel("gpt-oss-test", generator.Model, "Script", DateTimeOffset.UtcNow));
         await app.StartAsync();
         return new ServerTestHost(app, generator);
     }

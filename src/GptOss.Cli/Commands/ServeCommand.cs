@@ -24,8 +24,8 @@ internal static class ServeCommand
             using var host = CliHost.Open(r);
             var stderr = r.InvocationConfiguration.Error;
             var generator = host.Generator;   // loads the model now: a bad one fails before listening
-            var app = OpenAiServer.Create(r.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries), host.CreateChatClient(), host.ChatOptions.ModelId,
-                [generator.Model.Name]);
+            var served = new ServedModel(host.ChatOptions.ModelId, generator.Model, host.BackendName, DateTimeOffset.UtcNow);
+            var app = OpenAiServer.Create(r.GetValue(urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries), host.CreateChatClient(), served);
             try
             {
                 await app.StartAsync(ct);

@@ -21,11 +21,15 @@ internal sealed class CliHost : IDisposable
 {
     private readonly ServiceProvider _services;
 
-    private CliHost(AgentWorkspace workspace, ServiceProvider services)
+    private CliHost(AgentWorkspace workspace, ServiceProvider services, string backendName)
     {
         Workspace = workspace;
         _services = services;
+        BackendName = backendName;
     }
+
+    /// <summary>Who runs the model: a backend kind (<c>Local</c>, <c>Vllm</c>, …) or <c>Script</c>.</summary>
+    public string BackendName { get; }
 
     public AgentWorkspace Workspace { get; }
 
@@ -58,7 +62,9 @@ internal sealed class CliHost : IDisposable
         services.AddGptOssOptions<GptOssOptions>(GptOssOptions.SectionName);
         services.AddGptOssGenerator().AddGptOssEngine();
         services.AddSingleton<IToolExecutorFactory>(_ => new ToolExecutorFactory(workspace.ToolsOptions()));
-        return new CliHost(workspace, services.BuildServiceProvider());
+        var backend = r.GetValue(HostFlags.Script) is not null ? "Script"
+            : BackendKinds.Normalize(configuration[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] ?? BackendKinds.Local);
+        return new CliHost(workspace, services.BuildServiceProvider(), backend);
     }
 
     /// <summary>The flags as configuration keys; a settings path is relative to the settings file, a flag's to the current folder.</summary>

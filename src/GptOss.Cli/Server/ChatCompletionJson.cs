@@ -101,6 +101,21 @@ internal static class ChatCompletionJson
         w.WriteEndArray();
     });
 
+    /// <summary><c>GET /api/ps</c>: the loaded model, in the shape of Ollama's list of running models.</summary>
+    public static byte[] Loaded(ServedModel served) => Write(w =>
+    {
+        w.WriteStartArray("models");
+        w.WriteStartObject();
+        w.WriteString("name", served.Id);
+        w.WriteString("model", served.Model.Name);
+        w.WriteString("backend", served.Backend);
+        w.WriteNumber("context_length", served.Model.ContextLength);
+        w.WriteNumber("vocabulary_size", served.Model.VocabularySize);
+        w.WriteString("loaded_at", served.LoadedAt);
+        w.WriteEndObject();
+        w.WriteEndArray();
+    });
+
     public static byte[] Error(string message, string type, string? param = null, string? code = null) => Write(w =>
     {
         w.WriteStartObject("error");

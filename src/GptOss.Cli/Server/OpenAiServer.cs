@@ -16,9 +16,8 @@ namespace GptOss.Cli.Server;
 /// </summary>
 internal static class OpenAiServer
 {
-    /// <param name="aliases">Other names a request's <c>model</c> may give (the backend's model name); any other name is a 404.</param>
-    public static WebApplication Create(IEnumerable<string> urls, IChatClient client, string modelId, IEnumerable<string>? aliases = null,
-        LogLevel logLevel = LogLevel.Warning)
+    /// <param name="served">What is loaded; a request naming another model is a 404.</param>
+    public static WebApplication Create(IEnumerable<string> urls, IChatClient client, ServedModel served, LogLevel logLevel = LogLevel.Warning)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.SetMinimumLevel(logLevel);
@@ -26,13 +25,13 @@ internal static class OpenAiServer
         var app = builder.Build();
         var reasoning = new ToolCallReasoningMemory();
 
-        app.MapGet("/v1/models", () => Results.Bytes(ChatCompletionJson.Models(modelId), "application/json"));
-        var names = new HashSet<string>([modelId, .. aliases ?? []], StringComparer.Ordinal);
-        app.MapPost("/v1/chat/completions", (HttpContext context) => CompleteAsync(context, client, modelId, names, reasoning));
+        app.MapGet("/v1/models", () => Results.Bytes(ChatCompletionJson.Models(served.Id), "application/json"));
+        app.MapGet("/api/ps", () => Results.Bytes(ChatCompletionJson.Loaded(served), "application/json"));
+        app.MapPost("/v1/chat/completions", (HttpContext context) => CompleteAsync(context, client, served, reasoning));
         return app;
     }
 
-    private static async Task CompleteAsync(HttpContext context, IChatClient client, string modelId, HashSet<string> names, ToolCallReasoningMemory reasoning)
+    private static async Task CompleteAsync(HttpContext context, IChatClient client, ServedModel served, ToolCallReasoningMemory reasoning)
     {
         var ct = context.RequestAborted;
         ChatCompletionRequest request;
@@ -64,13 +63,13 @@ internal static class OpenAiServer
             return;
         }
 
-        if (request.Model is { } requested && !names.Contains(requested))
+        if (request.Model is { } requested && !served.Names.Contains(requested))
         {
-            await Error(context, 404, $"The model '{requested}' does not exist; this server serves '{modelId}'.", "invalid_request_error", "model", "model_not_found");
+            await Error(context, 404, $"The model '{requested}' does not exist; this server serves '{served.Id}'.", "invalid_request_error", "model", "model_not_found");
             return;
         }
         reasoning.Restore(request.Messages);
-        var model = request.Model ?? modelId;
+        var model = request.Model ?? served.Id;
         if (request.Stream) await StreamAsync(context, client, request, model, reasoning, ct);
         else await RespondAsync(context, client, request, model, reasoning, ct);
     }
