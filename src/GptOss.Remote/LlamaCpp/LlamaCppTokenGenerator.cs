@@ -83,7 +83,11 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
             {
                 if (e["tokens"] is not JsonArray tokens) throw _endpoint.MissingTokenIds();
                 var ids = TokenIdArrays.Read(_endpoint, tokens, "tokens");
-                if (ServedModels.Int(e["tokens_predicted"]) > received.Count + ids.Count)
+                var stop = e["stop"] is JsonValue s && s.TryGetValue<bool>(out var stopped) && stopped;
+                var predicted = ServedModels.Int(e["tokens_predicted"]);
+                // Every event of a sampled token carries its id; one with none ignores return_tokens.
+                if (!stop && ids.Count == 0 && predicted > 0) throw _endpoint.MissingTokenIds();
+                if (predicted > received.Count + ids.Count)
                 {
                     // An id went missing (a token ending inside a UTF-8 character): ask for the rest again, continuing
                     // after the ids we trust; leaving this using block closes the stream, which stops the server's slot.
@@ -91,7 +95,6 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
                     break;
                 }
                 received.AddRange(ids);
-                var stop = e["stop"] is JsonValue s && s.TryGetValue<bool>(out var stopped) && stopped;
                 yield return new RemoteChunk(ids, stop ? Finish(e) : null, stop ? CacheCount(e) : null);
             }
         }
