@@ -1,0 +1,106 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using GptOss.Generation;
+using GptOss.Remote.Generation;
+using GptOss.Remote.Http;
+
+namespace GptOss.Remote;
+
+/// <summary>
+/// gpt-oss on a vLLM server, in token ids: <c>POST /v1/completions</c> with the prompt as ids, <c>return_token_ids</c>
+/// (vLLM ≥ 0.10.2) and streaming. The served model is checked against <c>GET /v1/models</c> on first use.
+/// </summary>
+public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
+{
+    internal static readonly RemoteEngine Engine = new(
+        "vLLM", BackendKinds.Vllm, "is return_token_ids supported? vLLM ≥ 0.10.2");
+
+    private const string CompletionsPath = "v1/completions";
+
+    private readonly RemoteEndpoint _endpoint;
+    private readonly ServedModel _model;
+
+    /// <summary>A generator for the server at <see cref="GenerationBackendOptions.Endpoint"/>.</summary>
+    /// <param name="options">Endpoint, served model name (default: the first served), API key, timeout.</param>
+    /// <param name="httpClient">The client to send with (default: one of its own, disposed with the generator).</param>
+    public VllmTokenGenerator(GenerationBackendOptions options, HttpClient? httpClient = null)
+        : this(options, httpClient, null)
+    {
+    }
+
+    internal VllmTokenGenerator(GenerationBackendOptions options, HttpClient? httpClient, RemoteRetryOptions? retry)
+    {
+        _endpoint = new RemoteEndpoint(Engine, options, httpClient, retry);
+        _model = new ServedModel(DescribeAsync);
+    }
+
+    public ModelDescriptor Model => _model.Get();
+
+    public IAsyncEnumerable<GeneratedToken> GenerateAsync(
+        IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
+        RemoteTokenStream.RunAsync(_endpoint, _model, AnswerAsync, prompt, options, cancellationToken);
+
+    private async Task<ModelDescriptor> DescribeAsync(CancellationToken cancellationToken)
+    {
+        var entry = await ServedModels.SelectAsync(_endpoint, cancellationToken).ConfigureAwait(false);
+        return ServedModels.Describe(entry, ServedModels.Int(entry["max_model_len"]));
+    }
+
+    private async IAsyncEnumerable<RemoteChunk> AnswerAsync(
+        IReadOnlyList<int> prompt, GenerationOptions options, IReadOnlyList<int> stopTokens, ModelDescriptor model,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["model"] = model.Name,
+            ["prompt"] = TokenIdArrays.ToJson(prompt),
+            ["max_tokens"] = SamplingFields.MaxNewTokens(options),
+            ["temperature"] = options.Temperature,
+            ["top_p"] = options.TopP,
+            ["top_k"] = SamplingFields.TopKOffVllm,
+            ["min_p"] = SamplingFields.MinPOff,
+            ["stop_token_ids"] = TokenIdArrays.ToJson(stopTokens),
+            ["skip_special_tokens"] = false,
+            ["return_token_ids"] = true,
+            ["stream"] = true,
+            ["stream_options"] = new JsonObject { ["include_usage"] = true },
+        };
+        if (options.Seed is { } seed) body["seed"] = seed;
+
+        using var response = await _endpoint.PostJsonAsync(CompletionsPath, body, cancellationToken).ConfigureAwait(false);
+        int? lastId = null;
+        await foreach (var e in ServerSentEvents.ReadAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
+        {
+            var cached = ServedModels.Int(e["usage"]?["prompt_tokens_details"]?["cached_tokens"]);
+            if (e["choices"] is not JsonArray { Count: > 0 } choices || choices[0] is not JsonObject choice)
+            {
+                yield return new RemoteChunk([], CachedPromptTokens: cached);   // the usage chunk
+                continue;
+            }
+            var finish = Finish(choice["finish_reason"]);
+            if (choice["token_ids"] is not JsonArray tokenIds)
+            {
+                // A final chunk may carry no delta; any text without ids means the server ignores return_token_ids.
+                if (finish is null || (string?)choice["text"] is { Length: > 0 }) throw _endpoint.MissingTokenIds();
+                yield return new RemoteChunk([], finish, cached);
+                continue;
+            }
+            var ids = TokenIdArrays.Read(_endpoint, tokenIds, "token_ids");
+            if (ids.Count > 0) lastId = ids[^1];
+            // A stop id vLLM names in stop_reason but left out of token_ids: the contract yields the stop token last.
+            if (finish == FinishReason.Stop && ServedModels.Int(choice["stop_reason"]) is { } stop && stop != lastId)
+                ids = [.. ids, stop];
+            yield return new RemoteChunk(ids, finish, cached);
+        }
+    }
+
+    private FinishReason? Finish(JsonNode? reason) => (string?)reason switch
+    {
+        null => null,
+        "stop" => FinishReason.Stop,
+        "length" => FinishReason.Length,
+        var other => throw _endpoint.Error($"the answer ended with finish_reason '{other}'"),
+    };
+
+    public void Dispose() => _endpoint.Dispose();
+}
