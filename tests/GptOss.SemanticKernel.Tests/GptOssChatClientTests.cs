@@ -1,3 +1,4 @@
+using GptOss.Remote.Testing;
 using GptOss.Testing;
 using GptOss.Generation;
 using GptOss.Engine;
@@ -8,10 +9,11 @@ using Microsoft.Extensions.Options;
 
 namespace GptOss.SemanticKernel.Tests;
 
-public sealed class GptOssChatClientTests
+/// <summary>Each test runs on the scripted generator directly and through a fake vLLM server and the vLLM backend.</summary>
+public abstract class GptOssChatClientTests(GeneratorRoute route) : RoutedTests(route)
 {
-    private static GptOssChatClient Client(ScriptedTokenGenerator generator) =>
-        new(new HarmonyChatPipeline(generator), new GptOssOptions { IncludeCurrentDate = false, ModelId = "gpt-oss-test" });
+    private GptOssChatClient Client(ScriptedTokenGenerator generator) =>
+        new(new HarmonyChatPipeline(Routes.Through(generator)), new GptOssOptions { IncludeCurrentDate = false, ModelId = "gpt-oss-test" });
 
     private static readonly AIFunctionDeclaration GetWeather = AIFunctionFactory.CreateDeclaration(
         "get_weather", "Current weather in a city.",
@@ -103,7 +105,7 @@ public sealed class GptOssChatClientTests
         }).Build();
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Hm.", "Hi."));
         var services = new ServiceCollection()
-            .AddSingleton<ITokenGenerator>(generator)
+            .AddSingleton(Routes.Through(generator))
             .AddGptOssChatCompletion(configuration, serviceId: "local")
             .BuildServiceProvider();
 
@@ -132,7 +134,7 @@ public sealed class GptOssChatClientTests
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall, HarmonyScripts.WeatherAnswer);
         var plugin = new WeatherPlugin();
-        var kernel = Scripts.Kernel(generator, plugin);
+        var kernel = Scripts.Kernel(Routes.Through(generator), plugin);
         var options = Microsoft.SemanticKernel.PromptExecutionSettingsExtensions.ToChatOptions(
             new Microsoft.SemanticKernel.PromptExecutionSettings { FunctionChoiceBehavior = Microsoft.SemanticKernel.FunctionChoiceBehavior.Auto() }, kernel);
 
@@ -143,3 +145,7 @@ public sealed class GptOssChatClientTests
         Assert.Contains(response.Messages, m => m.Contents.OfType<FunctionResultContent>().Any());
     }
 }
+
+public sealed class GptOssChatClientTestsOnScript() : GptOssChatClientTests(GeneratorRoute.Direct);
+
+public sealed class GptOssChatClientTestsOverVllm() : GptOssChatClientTests(GeneratorRoute.Vllm);

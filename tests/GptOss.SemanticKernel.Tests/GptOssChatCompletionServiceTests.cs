@@ -1,3 +1,4 @@
+using GptOss.Remote.Testing;
 using GptOss.Testing;
 using GptOss.Generation;
 using GptOss.Engine;
@@ -7,7 +8,8 @@ using Microsoft.SemanticKernel.ChatCompletion;
 
 namespace GptOss.SemanticKernel.Tests;
 
-public sealed class GptOssChatCompletionServiceTests
+/// <summary>Each test runs on the scripted generator directly and through a fake vLLM server and the vLLM backend.</summary>
+public abstract class GptOssChatCompletionServiceTests(GeneratorRoute route) : RoutedTests(route)
 {
     private const string ToolResultInSecondPrompt =
         "<|start|>functions.Weather_get_weather to=assistant<|channel|>commentary<|message|>" +
@@ -18,7 +20,7 @@ public sealed class GptOssChatCompletionServiceTests
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall, HarmonyScripts.WeatherAnswer);
         var plugin = new WeatherPlugin();
-        var kernel = Scripts.Kernel(generator, plugin);
+        var kernel = Scripts.Kernel(Routes.Through(generator), plugin);
 
         var result = await kernel.InvokePromptAsync("What is the weather in Paris?",
             new KernelArguments(new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() }));
@@ -45,7 +47,7 @@ public sealed class GptOssChatCompletionServiceTests
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.WeatherCall, HarmonyScripts.WeatherAnswer);
         var plugin = new WeatherPlugin();
-        var kernel = Scripts.Kernel(generator, plugin);
+        var kernel = Scripts.Kernel(Routes.Through(generator), plugin);
         var settings = new GptOssPromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() };
 
         var text = new List<string>();
@@ -70,7 +72,7 @@ public sealed class GptOssChatCompletionServiceTests
     public async Task Reasoning_is_returned_as_reasoning_content_not_as_answer_text_and_usage_is_in_metadata()
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Simple greeting.", "Hello!"));
-        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+        var service = Scripts.Kernel(Routes.Through(generator)).GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory("Answer briefly.");
         history.AddUserMessage("Hi");
 
@@ -88,7 +90,7 @@ public sealed class GptOssChatCompletionServiceTests
     public async Task Reasoning_of_a_finished_turn_is_not_sent_back_in_the_next_turn()
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("FIRST-THOUGHT", "Hello!"), HarmonyScripts.Final("SECOND-THOUGHT", "Fine."));
-        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+        var service = Scripts.Kernel(Routes.Through(generator)).GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory();
         history.AddUserMessage("Hi");
         history.Add(await service.GetChatMessageContentAsync(history));
@@ -108,7 +110,7 @@ public sealed class GptOssChatCompletionServiceTests
             HarmonyScripts.Call("functions.Weather_get_forecast", "{\"city\":\"Paris\"}"),
             HarmonyScripts.Final("That function does not exist.", "Sorry, I cannot get a forecast."));
         var plugin = new WeatherPlugin();
-        var kernel = Scripts.Kernel(generator, plugin);
+        var kernel = Scripts.Kernel(Routes.Through(generator), plugin);
 
         var result = await kernel.InvokePromptAsync("Forecast for Paris?",
             new KernelArguments(new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() }));
@@ -130,7 +132,7 @@ public sealed class GptOssChatCompletionServiceTests
             HarmonyScripts.Call("functions.Weather_get_weather", arguments),
             HarmonyScripts.Final("The call failed.", "I could not get the weather."));
         var plugin = new WeatherPlugin();
-        var kernel = Scripts.Kernel(generator, plugin);
+        var kernel = Scripts.Kernel(Routes.Through(generator), plugin);
 
         var result = await kernel.InvokePromptAsync("Weather in Paris?",
             new KernelArguments(new PromptExecutionSettings { FunctionChoiceBehavior = FunctionChoiceBehavior.Auto() }));
@@ -146,7 +148,7 @@ public sealed class GptOssChatCompletionServiceTests
     public async Task Execution_settings_reach_the_prompt_and_the_sampler()
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Think.", "A long answer that goes on"));
-        var kernel = Scripts.Kernel(generator);
+        var kernel = Scripts.Kernel(Routes.Through(generator));
         var settings = new PromptExecutionSettings
         {
             ExtensionData = new Dictionary<string, object>
@@ -172,7 +174,7 @@ public sealed class GptOssChatCompletionServiceTests
     public async Task Max_tokens_cuts_the_answer_and_reports_length()
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Think about it for a while.", "Answer."));
-        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+        var service = Scripts.Kernel(Routes.Through(generator)).GetRequiredService<IChatCompletionService>();
 
         var answer = await service.GetChatMessageContentAsync(
             new ChatHistory([new ChatMessageContent(AuthorRole.User, "Hi")]), new GptOssPromptExecutionSettings { MaxTokens = 4 });
@@ -185,7 +187,7 @@ public sealed class GptOssChatCompletionServiceTests
     [Fact]
     public async Task An_unknown_reasoning_effort_is_a_clear_error()
     {
-        var service = Scripts.Kernel(ScriptedTokenGenerator.FromHarmony()).GetRequiredService<IChatCompletionService>();
+        var service = Scripts.Kernel(Routes.Through(ScriptedTokenGenerator.FromHarmony())).GetRequiredService<IChatCompletionService>();
 
         var error = await Assert.ThrowsAsync<ArgumentException>(() => service.GetChatMessageContentAsync(
             new ChatHistory([new ChatMessageContent(AuthorRole.User, "Hi")]), new GptOssPromptExecutionSettings { ReasoningEffort = "extreme" }));
@@ -202,7 +204,7 @@ public sealed class GptOssChatCompletionServiceTests
             question = question[..question.IndexOf("<|end|>", StringComparison.Ordinal)];
             return HarmonyScripts.Final("Echo.", "echo " + question);
         });
-        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+        var service = Scripts.Kernel(Routes.Through(generator)).GetRequiredService<IChatCompletionService>();
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Task.Run(() =>
             service.GetChatMessageContentAsync(new ChatHistory([new ChatMessageContent(AuthorRole.User, $"q{i}")])))));
@@ -214,7 +216,7 @@ public sealed class GptOssChatCompletionServiceTests
     public async Task Cancelling_a_stream_throws_and_leaves_the_engine_free_for_the_next_caller()
     {
         var generator = ScriptedTokenGenerator.FromHarmony(HarmonyScripts.Final("Long thought.", "A long answer, word by word."), HarmonyScripts.Final("Ok.", "Next."));
-        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+        var service = Scripts.Kernel(Routes.Through(generator)).GetRequiredService<IChatCompletionService>();
         var history = new ChatHistory([new ChatMessageContent(AuthorRole.User, "Hi")]);
         using var cts = new CancellationTokenSource();
 
@@ -232,10 +234,14 @@ public sealed class GptOssChatCompletionServiceTests
     {
         var generator = ScriptedTokenGenerator.FromHarmony(
             "<|channel|>commentary<|message|>Checking my notes. <|end|><|start|>assistant<|channel|>final<|message|>All good.<|return|>");
-        var service = Scripts.Kernel(generator).GetRequiredService<IChatCompletionService>();
+        var service = Scripts.Kernel(Routes.Through(generator)).GetRequiredService<IChatCompletionService>();
 
         var answer = await service.GetChatMessageContentAsync(new ChatHistory([new ChatMessageContent(AuthorRole.User, "Status?")]));
 
         Assert.Equal("Checking my notes. All good.", answer.Content);
     }
 }
+
+public sealed class GptOssChatCompletionServiceTestsOnScript() : GptOssChatCompletionServiceTests(GeneratorRoute.Direct);
+
+public sealed class GptOssChatCompletionServiceTestsOverVllm() : GptOssChatCompletionServiceTests(GeneratorRoute.Vllm);

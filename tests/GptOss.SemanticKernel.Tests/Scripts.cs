@@ -9,7 +9,7 @@ namespace GptOss.SemanticKernel.Tests;
 /// <summary>A kernel over a scripted generator (the scripts: <see cref="GptOss.Testing.HarmonyScripts"/>).</summary>
 internal static class Scripts
 {
-    public static Kernel Kernel(ScriptedTokenGenerator generator, WeatherPlugin? plugin = null)
+    public static Kernel Kernel(ITokenGenerator generator, WeatherPlugin? plugin = null)
     {
         var builder = Microsoft.SemanticKernel.Kernel.CreateBuilder();
         builder.Services.AddSingleton<ITokenGenerator>(generator);
