@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GptOss.FileSystem;
 
 namespace GptOss.Engine.Checkpoints;
 
@@ -6,13 +7,10 @@ namespace GptOss.Engine.Checkpoints;
 /// The one check before a checkpoint file (config, index, shard) is opened. Links are followed to their final
 /// target, as the Hugging Face cache lays a snapshot out (<c>snapshots/REV/model.safetensors</c> → <c>blobs/HASH</c>),
 /// and the target must be a regular file: a FIFO would block the read and a device (<c>/dev/zero</c>) has no length
-/// to map. The type and length come from <c>statx</c>, whose structure has one layout on every architecture.
+/// to map.
 /// </summary>
-internal static partial class CheckpointFile
+internal static class CheckpointFile
 {
-    private const ushort TypeMask = 0xF000;
-    private const ushort RegularType = 0x8000;
-
     /// <summary>
     /// The length of the regular file <paramref name="path"/> names, through any links; a missing file or anything
     /// but a regular file is a <see cref="CheckpointException"/> that names <paramref name="path"/> (and the link's target).
@@ -23,11 +21,11 @@ internal static partial class CheckpointFile
         if (!File.Exists(path)) throw new CheckpointException($"{path}{LinkNote(path)}: {what} not found");
         // statx is Linux's; elsewhere the file type is left to the open that follows.
         if (!OperatingSystem.IsLinux()) return new FileInfo(File.ResolveLinkTarget(path, returnFinalTarget: true)?.FullName ?? path).Length;
-        if (statx(AtCurrentDirectory, path, 0, BasicStats, out var status) != 0)
-            throw new CheckpointException($"{path}{LinkNote(path)}: {what} cannot be read ({Marshal.GetLastPInvokeErrorMessage()})");
-        if ((status.Mode & TypeMask) != RegularType)
-            throw new CheckpointException($"{path}{LinkNote(path)}: {what} is {Kind(status.Mode)}, not a regular file");
-        return (long)status.Size;
+        var status = UnixFileStatus.Of(path, followLinks: true)
+            ?? throw new CheckpointException($"{path}{LinkNote(path)}: {what} cannot be read ({Marshal.GetLastPInvokeErrorMessage()})");
+        if (!status.IsRegular)
+            throw new CheckpointException($"{path}{LinkNote(path)}: {what} is {status.Kind}, not a regular file");
+        return status.Size;
     }
 
     /// <summary>" (a link to TARGET)" when <paramref name="path"/> is a link, so an error shows where it leads.</summary>
@@ -43,28 +41,4 @@ internal static partial class CheckpointFile
             return " (a link that cannot be followed)";
         }
     }
-
-    private static string Kind(ushort mode) => (mode & TypeMask) switch
-    {
-        0x1000 => "a FIFO",
-        0x2000 => "a character device",
-        0x4000 => "a directory",
-        0x6000 => "a block device",
-        0xC000 => "a socket",
-        _ => "an unknown kind of file",
-    };
-
-    private const int AtCurrentDirectory = -100;
-    private const uint BasicStats = 0x7FF;
-
-    /// <summary>Linux's <c>struct statx</c> (256 bytes); only the fields used here are named.</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct Statx
-    {
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(40)] public ulong Size;
-    }
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int statx(int directory, string path, int flags, uint mask, out Statx status);
 }

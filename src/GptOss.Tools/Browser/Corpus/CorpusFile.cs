@@ -1,4 +1,5 @@
 using System.Text;
+using GptOss.FileSystem;
 
 namespace GptOss.Tools.Browser.Corpus;
 
@@ -19,15 +20,15 @@ internal static class CorpusFile
 
     /// <param name="status">The path's own status, taken when the corpus was listed.</param>
     /// <param name="namesInCorpus">How many corpus paths name the same file as <paramref name="path"/>.</param>
-    public static CorpusFileText Read(string path, CorpusFileStatus status, int namesInCorpus, long maxBytes)
+    public static CorpusFileText Read(string path, UnixFileStatus status, int namesInCorpus, long maxBytes)
     {
         if (!status.IsRegular) return Skip($"it is {status.Kind}, not a regular file");
         if (status.Links > namesInCorpus)
             return Skip($"it is a hard link with {status.Links} names, {status.Links - namesInCorpus} of them outside the corpus, so its content may not be the corpus's");
         if (status.Size > maxBytes) return Skip($"it is {status.Size} bytes, over the size limit of {maxBytes} bytes (Tools:Browser:MaxDocumentBytes)");
-        using var handle = CorpusFileStatus.OpenNonBlocking(path);
+        using var handle = UnixFileStatus.OpenNonBlocking(path);
         if (handle is null || handle.IsInvalid) return Skip("it cannot be opened");
-        if (CorpusFileStatus.Of(handle) is not { } opened || opened.Identity != status.Identity || !opened.IsRegular)
+        if (UnixFileStatus.Of(handle) is not { } opened || opened.Identity != status.Identity || !opened.IsRegular)
             return Skip("it was replaced while it was read");
         using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
         var bytes = ReadAtMost(stream, maxBytes + 1);

@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using GptOss.FileSystem;
 
 namespace GptOss.Tools.Browser.Corpus;
 
@@ -89,8 +90,8 @@ internal sealed class CorpusIndex
             .Where(f => CorpusPaths.ReachableWithoutLinks(root, f))
             .Order(StringComparer.Ordinal)
             .ToArray();
-        var statuses = files.Select(CorpusFileStatus.Of).ToArray();
-        var namesInCorpus = statuses.OfType<CorpusFileStatus>().CountBy(s => s.Identity).ToDictionary();
+        var statuses = files.Select(f => UnixFileStatus.Of(f, followLinks: false)).ToArray();
+        var namesInCorpus = statuses.OfType<UnixFileStatus>().CountBy(s => s.Identity).ToDictionary();
         var documents = new CorpusDocument?[files.Length];
         var skipped = new string?[files.Length];
         Parallel.For(0, files.Length, i =>
@@ -119,7 +120,7 @@ internal sealed class CorpusIndex
         var path = Path.Combine(Root, relativePath);
         if (!_byPath.TryGetValue(relativePath, out var i) || !CorpusPaths.ReachableWithoutLinks(Root, path))
             return new CorpusFileText(null, "it is not an indexed document");
-        if (CorpusFileStatus.Of(path) is not { } status || status.Identity != _identities[i])
+        if (UnixFileStatus.Of(path, followLinks: false) is not { } status || status.Identity != _identities[i])
             return new CorpusFileText(null, "it was replaced after the index was built");
         // The file is the one indexed, whose every name was then in the corpus.
         return CorpusFile.Read(path, status, (int)status.Links, maxDocumentBytes);

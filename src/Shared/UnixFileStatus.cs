@@ -1,23 +1,24 @@
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
-namespace GptOss.Tools.Browser.Corpus;
+namespace GptOss.FileSystem;
 
 /// <summary>Which file a status describes: equal identities are the same file, whatever its names (hard links).</summary>
 internal readonly record struct FileIdentity(uint DeviceMajor, uint DeviceMinor, ulong Inode);
 
 /// <summary>
-/// What Linux says about a corpus path (its type and link count, which .NET does not expose), read with
-/// <c>statx</c>, whose structure has one layout on every architecture.
+/// What Linux says about a file: its type and link count, which .NET does not expose, read with <c>statx</c>, whose
+/// structure has one layout on every architecture. Linked into each project that opens untrusted paths (there is
+/// no shared low-level assembly), so each holds its own internal copy of this one source.
 /// </summary>
-internal sealed partial record CorpusFileStatus(ushort Mode, FileIdentity Identity, uint Links, long Size)
+internal sealed partial record UnixFileStatus(ushort Mode, FileIdentity Identity, uint Links, long Size)
 {
     private const ushort TypeMask = 0xF000;
     private const ushort RegularType = 0x8000;
 
     public bool IsRegular => (Mode & TypeMask) == RegularType;
 
-    /// <summary>The file type in words, for a skip message ("a FIFO").</summary>
+    /// <summary>The file type in words, for an error message ("a FIFO").</summary>
     public string Kind => (Mode & TypeMask) switch
     {
         0x1000 => "a FIFO",
@@ -30,12 +31,15 @@ internal sealed partial record CorpusFileStatus(ushort Mode, FileIdentity Identi
         _ => "an unknown kind of file",
     };
 
-    /// <summary>The status of <paramref name="path"/> itself (a final link is not followed), or null when it cannot be read.</summary>
-    public static CorpusFileStatus? Of(string path) =>
-        statx(AtCurrentDirectory, path, AtSymlinkNoFollow, BasicStats, out var status) == 0 ? From(status) : null;
+    /// <summary>
+    /// The status of <paramref name="path"/>, of the link itself or of what it finally leads to, or null (with the
+    /// error in <see cref="Marshal.GetLastPInvokeError"/>) when it cannot be read.
+    /// </summary>
+    public static UnixFileStatus? Of(string path, bool followLinks) =>
+        statx(AtCurrentDirectory, path, followLinks ? 0 : AtSymlinkNoFollow, BasicStats, out var status) == 0 ? From(status) : null;
 
     /// <summary>The status of an open file, or null when it cannot be read.</summary>
-    public static CorpusFileStatus? Of(SafeFileHandle file)
+    public static UnixFileStatus? Of(SafeFileHandle file)
     {
         var added = false;
         try
@@ -50,8 +54,8 @@ internal sealed partial record CorpusFileStatus(ushort Mode, FileIdentity Identi
     }
 
     /// <summary>
-    /// Opens <paramref name="path"/> for reading without blocking (a FIFO swapped in after <see cref="Of(string)"/>
-    /// must not hang the caller); the caller checks the handle's status before reading.
+    /// Opens <paramref name="path"/> for reading without blocking (a FIFO swapped in after a status was taken must
+    /// not hang the caller); the caller checks the handle's status before reading.
     /// </summary>
     public static SafeFileHandle? OpenNonBlocking(string path)
     {
@@ -59,7 +63,7 @@ internal sealed partial record CorpusFileStatus(ushort Mode, FileIdentity Identi
         return descriptor < 0 ? null : new SafeFileHandle(descriptor, ownsHandle: true);
     }
 
-    private static CorpusFileStatus From(in Statx status) =>
+    private static UnixFileStatus From(in Statx status) =>
         new(status.Mode, new FileIdentity(status.DeviceMajor, status.DeviceMinor, status.Inode), status.Links, (long)status.Size);
 
     private const int AtCurrentDirectory = -100;
