@@ -55,7 +55,8 @@ internal sealed partial record UnixFileStatus(ushort Mode, FileIdentity Identity
 
     /// <summary>
     /// Opens <paramref name="path"/> for reading without blocking (a FIFO swapped in after a status was taken must
-    /// not hang the caller); the caller checks the handle's status before reading.
+    /// not hang the caller); the caller checks the handle's status before reading. Null when it cannot be opened
+    /// (the error in <see cref="Marshal.GetLastPInvokeError"/>).
     /// </summary>
     public static SafeFileHandle? OpenNonBlocking(string path)
     {

@@ -63,7 +63,7 @@ public sealed class CorpusSkippedFileTests : IAsyncLifetime
         Assert.Contains("No results", await _executor!.RunAsync("browser.search", """{"query": "secret host name"}"""));
         var text = await Open("hostname.txt");
         Assert.DoesNotContain("secret-host-name", text);
-        Assert.Contains("`hostname.txt` is in the corpus but was not indexed: it is a hard link with 2 names, 1 of them outside the corpus", text);
+        Assert.Contains("`hostname.txt` is in the corpus but was not indexed: it is a hard link with 2 names, 1 of them not a corpus document, so its content may come from outside the corpus", text);
     }
 
     [Fact]

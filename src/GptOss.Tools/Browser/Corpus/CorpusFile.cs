@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using GptOss.FileSystem;
 
@@ -24,14 +25,22 @@ internal static class CorpusFile
     {
         if (!status.IsRegular) return Skip($"it is {status.Kind}, not a regular file");
         if (status.Links > namesInCorpus)
-            return Skip($"it is a hard link with {status.Links} names, {status.Links - namesInCorpus} of them outside the corpus, so its content may not be the corpus's");
+            return Skip($"it is a hard link with {status.Links} names, {status.Links - namesInCorpus} of them not a corpus document, so its content may come from outside the corpus");
         if (status.Size > maxBytes) return Skip($"it is {status.Size} bytes, over the size limit of {maxBytes} bytes (Tools:Browser:MaxDocumentBytes)");
         using var handle = UnixFileStatus.OpenNonBlocking(path);
-        if (handle is null || handle.IsInvalid) return Skip("it cannot be opened");
+        if (handle is null) return Skip($"it cannot be opened ({Marshal.GetLastPInvokeErrorMessage()})");
         if (UnixFileStatus.Of(handle) is not { } opened || opened.Identity != status.Identity || !opened.IsRegular)
             return Skip("it was replaced while it was read");
-        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-        var bytes = ReadAtMost(stream, maxBytes + 1);
+        byte[] bytes;
+        try
+        {
+            using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+            bytes = ReadAtMost(stream, maxBytes + 1);
+        }
+        catch (IOException e)
+        {
+            return Skip($"it cannot be read ({e.Message})");
+        }
         if (bytes.Length > maxBytes) return Skip($"it grew past the size limit of {maxBytes} bytes (Tools:Browser:MaxDocumentBytes)");
         return Decode(bytes);
     }
