@@ -12,10 +12,10 @@ namespace GptOss.Agents.Configuration;
 public static class YamlConfigReader
 {
     /// <summary>Deepest nesting of lists and mappings, far beyond any agent definition's output schema.</summary>
-    public const int MaxDepth = 64;
+    internal const int MaxDepth = 64;
 
     /// <summary>Most nodes in one file once aliases are expanded.</summary>
-    public const int MaxNodes = 100_000;
+    internal const int MaxNodes = 100_000;
 
     /// <summary>Parses one YAML document; a syntax error or an exceeded limit (both <see cref="YamlException"/>) becomes an <see cref="AgentConfigError"/> with its line.</summary>
     public static ConfigNode? Read(string yaml, string file, List<AgentConfigError> errors)
