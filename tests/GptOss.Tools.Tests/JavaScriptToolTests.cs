@@ -1,3 +1,6 @@
+using GptOss.Tools.Execution;
+using GptOss.Tools.JavaScript;
+
 namespace GptOss.Tools.Tests;
 
 public sealed class JavaScriptToolTests() : ExecutorTestBase(o => o.Python.Enabled = false)
@@ -115,5 +118,45 @@ public sealed class JavaScriptToolTests() : ExecutorTestBase(o => o.Python.Enabl
         var text = await Executor.RunAsync("javascript", "for (let i = 0; i < 100000; i++) console.log('line ' + i);");
         Assert.True(text.Length < 4200, $"output of {text.Length} characters");
         Assert.Contains("characters of output dropped", text);
+    }
+
+    [Theory]
+    [InlineData("Atomics.wait(cell, 0, 0)")]
+    [InlineData("Atomics.wait(cell, 0, 0, 1e9)")]
+    public async Task Atomics_wait_is_refused_instead_of_blocking_the_interpreter(string wait)
+    {
+        var text = await Executor.RunAsync("javascript", $"var cell = new Int32Array(new SharedArrayBuffer(4)); {wait}");
+        Assert.Contains("TypeError: Atomics.wait cannot be used", text);
+        Assert.Equal("0", await Executor.RunAsync("javascript", "Atomics.load(cell, 0)")); // the same session goes on
+    }
+
+    [Fact]
+    public async Task The_memory_limit_error_says_it_counts_every_allocation()
+    {
+        using var factory = new ToolExecutorFactory(Calls.FastOptions(o =>
+        {
+            o.Python.Enabled = false;
+            o.Browser.Enabled = false;
+            o.MemoryLimitBytes = 64L << 20;
+            o.TimeLimit = TimeSpan.FromSeconds(60); // the memory limit, not the clock, must stop it on a loaded machine
+        }));
+        await using var executor = factory.Create();
+        // About 3 MB is ever held at once, but the call allocates gigabytes of garbage.
+        var text = await executor.RunAsync("javascript", "for (let i = 0; i < 1000; i++) { let garbage = Array(100000).fill(i); } 'done'");
+        Assert.Contains("this call allocated more than 64 MB in all (every allocation counts, garbage included", text);
+    }
+
+    [Theory]
+    [InlineData(100)]
+    [InlineData(1_000)]
+    [InlineData(1_999)]
+    [InlineData(30_000)]
+    [InlineData(600_000)]
+    public void The_interpreter_is_cut_a_margin_before_the_pipeline_times_out(int timeLimitMilliseconds)
+    {
+        var options = Calls.FastOptions(o => o.TimeLimit = TimeSpan.FromMilliseconds(timeLimitMilliseconds));
+        Assert.True(options.TimeLimit < JavaScriptTool.Deadline(options));
+        Assert.True(JavaScriptTool.Deadline(options) + TimeSpan.FromSeconds(1) <= ToolPipeline.Timeout(options),
+            $"interpreter cut at {JavaScriptTool.Deadline(options)}, pipeline timeout at {ToolPipeline.Timeout(options)}");
     }
 }

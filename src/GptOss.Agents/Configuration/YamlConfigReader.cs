@@ -1,51 +1,51 @@
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
+using YamlDotNet.Core.Events;
 
 namespace GptOss.Agents.Configuration;
 
-/// <summary>Reads YAML text into a <see cref="ConfigNode"/> tree that remembers file, line and column.</summary>
+/// <summary>
+/// Reads YAML text into a <see cref="ConfigNode"/> tree that remembers file, line and column. The parser's events
+/// are assembled here without recursion and within limits, because YAML is hostile input: nesting depth and the
+/// number of nodes, aliases counted as the copies they stand for, are bounded (an alias bomb or a self-referencing
+/// alias is one error, not gigabytes or a stack overflow).
+/// </summary>
 public static class YamlConfigReader
 {
-    /// <summary>Parses one YAML document; a syntax error becomes an <see cref="AgentConfigError"/> with its line.</summary>
+    /// <summary>Deepest nesting of lists and mappings, far beyond any agent definition's output schema.</summary>
+    internal const int MaxDepth = 64;
+
+    /// <summary>Most nodes in one file once aliases are expanded.</summary>
+    internal const int MaxNodes = 100_000;
+
+    /// <summary>Parses one YAML document; a syntax error or an exceeded limit (both <see cref="YamlException"/>) becomes an <see cref="AgentConfigError"/> with its line.</summary>
     public static ConfigNode? Read(string yaml, string file, List<AgentConfigError> errors)
     {
-        var stream = new YamlStream();
+        var parser = new Parser(new StringReader(yaml));
         try
         {
-            stream.Load(new StringReader(yaml));
+            parser.Consume<StreamStart>();
+            if (parser.Accept<StreamEnd>(out _))
+            {
+                errors.Add(new AgentConfigError(new SourceLocation(file, 1, 1), "the file is empty"));
+                return null;
+            }
+            parser.Consume<DocumentStart>();
+            var root = new YamlTreeBuilder(file).Build(parser);
+            parser.Consume<DocumentEnd>();
+            if (parser.Accept<DocumentStart>(out var second))
+            {
+                errors.Add(new AgentConfigError(At(file, second.Start), "expected one YAML document per file"));
+            }
+            return root;
         }
         catch (YamlException e)
         {
             errors.Add(new AgentConfigError(At(file, e.Start), $"invalid YAML: {Innermost(e).Message}"));
             return null;
         }
-        if (stream.Documents.Count == 0)
-        {
-            errors.Add(new AgentConfigError(new SourceLocation(file, 1, 1), "the file is empty"));
-            return null;
-        }
-        if (stream.Documents.Count > 1)
-        {
-            errors.Add(new AgentConfigError(At(file, stream.Documents[1].RootNode.Start), "expected one YAML document per file"));
-        }
-        return Convert(stream.Documents[0].RootNode, file);
     }
 
-    private static ConfigNode Convert(YamlNode node, string file) => node switch
-    {
-        YamlScalarNode s => new ConfigScalar(
-            s.Style == ScalarStyle.Plain && s.Value is "" or "~" or "null" or "Null" or "NULL" ? null : s.Value,
-            At(file, s.Start),
-            s.Style is not ScalarStyle.Plain),
-        YamlSequenceNode seq => new ConfigList(seq.Children.Select(c => Convert(c, file)).ToList(), At(file, seq.Start)),
-        YamlMappingNode map => new ConfigMap(
-            map.Children.Select(kv => new ConfigEntry(
-                (kv.Key as YamlScalarNode)?.Value ?? "", At(file, kv.Key.Start), Convert(kv.Value, file))).ToList(),
-            At(file, map.Start)),
-        _ => new ConfigScalar(null, At(file, node.Start)),
-    };
-
-    private static SourceLocation At(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
+    internal static SourceLocation At(string file, Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
 
     private static Exception Innermost(Exception e) => e.InnerException is { } inner ? Innermost(inner) : e;
 }

@@ -79,6 +79,7 @@ public sealed class Checkpoint : IDisposable
     {
         var path = Path.Combine(directory, IndexFileName);
         if (!File.Exists(path)) return null;
+        CheckpointFile.RegularLength(path, "index file");
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(path));

@@ -18,8 +18,7 @@ public static class ModelConfigReader
 
     public static ModelConfig Read(string path)
     {
-        if (!File.Exists(path))
-            throw new CheckpointException($"{path}: config file not found");
+        CheckpointFile.RegularLength(path, "config file");
         JsonObject json;
         try
         {

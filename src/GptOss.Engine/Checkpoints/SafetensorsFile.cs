@@ -34,9 +34,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     public static SafetensorsFile Open(string path)
     {
-        if (!File.Exists(path))
-            throw new CheckpointException($"{path}: safetensors file not found");
-        long length = new FileInfo(path).Length;
+        long length = CheckpointFile.RegularLength(path, "safetensors file");
         if (length < 8)
             throw new CheckpointException($"{path}: truncated safetensors file ({length} bytes, shorter than the 8-byte header length)");
         var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);

@@ -13,7 +13,18 @@ namespace GptOss.Tools.Execution;
 /// </summary>
 internal static class ToolPipeline
 {
-    private static readonly TimeSpan MaxTimeoutGrace = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How long after <see cref="ToolsOptions.TimeLimit"/> a tool may take to stop its work and answer by itself
+    /// (the javascript tool abandons an interpreter that ignored its own deadline by then).
+    /// </summary>
+    internal static readonly TimeSpan ToolAnswerGrace = TimeSpan.FromSeconds(2);
+
+    // Polly's timeout comes this long after a tool's own answer is due, whatever the TimeLimit, so a tool that
+    // stops itself answers first and is never a timeout failure counted by the circuit breaker.
+    private static readonly TimeSpan TimeoutMargin = TimeSpan.FromSeconds(3);
+
+    /// <summary>When the pipeline gives up on a call: after the tool's own deadline, with a margin.</summary>
+    internal static TimeSpan Timeout(ToolsOptions options) => options.TimeLimit + ToolAnswerGrace + TimeoutMargin;
 
     public static ResiliencePipeline<IReadOnlyList<Message>> Create(IHarmonyTool tool, ToolsOptions options, TimeProvider? time = null)
     {
@@ -39,8 +50,7 @@ internal static class ToolPipeline
             SamplingDuration = resilience.SamplingDuration,
             BreakDuration = resilience.BreakDuration,
         });
-        var grace = options.TimeLimit < MaxTimeoutGrace ? options.TimeLimit : MaxTimeoutGrace;
-        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = options.TimeLimit + grace });
+        builder.AddTimeout(new TimeoutStrategyOptions { Timeout = Timeout(options) });
         return builder.Build();
     }
 

@@ -14,10 +14,12 @@ internal sealed class JavaScriptSession
     private readonly CancellationTokenSource _cancel = new();
     private readonly Engine _engine;
     private readonly ConsoleCapture _console;
+    private readonly long _memoryLimitBytes;
 
     public JavaScriptSession(ToolsOptions options)
     {
         var js = options.JavaScript;
+        _memoryLimitBytes = options.MemoryLimitBytes;
         _engine = new Engine(o =>
         {
             o.Interop.Enabled = false;
@@ -29,6 +31,8 @@ internal sealed class JavaScriptSession
             o.LimitRecursion(js.MaxRecursionDepth);
             o.TimeoutInterval(options.TimeLimit);
             o.CancellationToken(_cancel.Token);
+            // Atomics.wait on a SharedArrayBuffer blocks in native code that no limit interrupts: refuse it, as browsers' main thread does.
+            o.AgentCanSuspend = false;
             o.Constraints.MaxArraySize = js.MaxArraySize;
             o.Constraints.StackOverflowGuard = true;
             o.Constraints.RegexTimeout = options.TimeLimit;
@@ -101,10 +105,10 @@ internal sealed class JavaScriptSession
         }
     }
 
-    private static string Describe(Exception e) => e switch
+    private string Describe(Exception e) => e switch
     {
         JavaScriptException js => $"Uncaught {ErrorName(js)}: {js.Message} (line {js.Location.Start.Line})",
-        MemoryLimitExceededException => "Error: memory limit exceeded; the statement was stopped.",
+        MemoryLimitExceededException => $"Error: memory limit exceeded: this call allocated more than {_memoryLimitBytes >> 20} MB in all (every allocation counts, garbage included, not only what is still held); the statement was stopped.",
         StatementsCountOverflowException => "Error: too many statements executed; the limit was reached.",
         RecursionDepthOverflowException => "RangeError: maximum recursion depth exceeded.",
         TimeoutException => "Error: execution timed out.",

@@ -1,4 +1,5 @@
 using GptOss.Harmony;
+using GptOss.Tools.Execution;
 
 namespace GptOss.Tools.JavaScript;
 
@@ -10,8 +11,6 @@ namespace GptOss.Tools.JavaScript;
 /// </summary>
 internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisposable
 {
-    private static readonly TimeSpan DeadlineGrace = TimeSpan.FromSeconds(2);
-
     private readonly SemaphoreSlim _gate = new(1, 1);
     private JavaScriptSession? _session;
 
@@ -28,6 +27,9 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
         []);
 
     public bool IsTransient(Exception exception) => false;
+
+    /// <summary>When a call is cut if the interpreter has not stopped at its own limit: inside the pipeline's timeout.</summary>
+    internal static TimeSpan Deadline(ToolsOptions options) => options.TimeLimit + ToolPipeline.ToolAnswerGrace;
 
     public async Task<IReadOnlyList<Message>> ProcessAsync(Message call, CancellationToken cancellationToken)
     {
@@ -46,7 +48,7 @@ internal sealed class JavaScriptTool(ToolsOptions options) : IHarmonyTool, IDisp
             using var stop = cancellationToken.Register(session.Cancel);
             try
             {
-                var text = await run.WaitAsync(options.TimeLimit + DeadlineGrace, cancellationToken).ConfigureAwait(false);
+                var text = await run.WaitAsync(Deadline(options), cancellationToken).ConfigureAwait(false);
                 if (session.Cancelled) _session = null;
                 if (session.AllocatedBytes > options.JavaScript.MaxSessionAllocatedBytes)
                 {

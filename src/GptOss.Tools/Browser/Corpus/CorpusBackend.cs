@@ -43,10 +43,14 @@ internal sealed class CorpusBackend(Lazy<CorpusIndex> index, long maxDocumentByt
         if (CorpusPaths.Inside(root, path) is not { } full)
             throw new ToolUsageException($"`{path}` is outside the corpus; open a document by the path a search result shows.");
         var relative = CorpusPaths.Relative(root, full);
-        var document = index.Value.Find(relative) ?? throw new ToolUsageException($"No document `{relative}` in the corpus.");
+        var document = index.Value.Find(relative) ?? throw new ToolUsageException(
+            index.Value.Skipped.TryGetValue(relative, out var skipped)
+                ? $"`{relative}` is in the corpus but was not indexed: {skipped}."
+                : $"No document `{relative}` in the corpus.");
         if (!viewSource) return Task.FromResult(document.Page);
-        var source = CorpusPaths.ReadInside(root, full, maxDocumentBytes) ?? throw new ToolUsageException($"The source of `{relative}` cannot be read.");
-        return Task.FromResult(new BrowserPage(PageText.ViewSourcePrefix + relative, document.Page.Title, PageText.EscapeBrackets(source), new Dictionary<int, string>()));
+        var source = index.Value.ReadSource(relative, maxDocumentBytes);
+        if (source.Text is null) throw new ToolUsageException($"The source of `{relative}` cannot be read: {source.Skipped}.");
+        return Task.FromResult(new BrowserPage(PageText.ViewSourcePrefix + relative, document.Page.Title, PageText.EscapeBrackets(source.Text), new Dictionary<int, string>()));
     }
 
     /// <summary>The (wrapped) line that holds the most query terms, and its text as a snippet.</summary>

@@ -1,11 +1,14 @@
 using System.Collections.Frozen;
+using GptOss.FileSystem;
 
 namespace GptOss.Tools.Browser.Corpus;
 
 /// <summary>
 /// The local corpus in memory: every document (found once, when the index is built) and an inverted index
 /// scored with BM25. Only indexed documents can ever be opened, so no path outside the root is reachable:
-/// symbolic links are not followed and every file's resolved path is checked to lie under the root.
+/// symbolic links are not followed, every file's resolved path is checked to lie under the root and
+/// <see cref="CorpusFile"/> refuses what is not a regular file of the corpus. Each skipped file is kept with the
+/// reason, which opening it shows.
 /// </summary>
 internal sealed class CorpusIndex
 {
@@ -14,6 +17,8 @@ internal sealed class CorpusIndex
     private const int TitleWeight = 3;
 
     private readonly CorpusDocument[] _documents;
+    /// <summary>Which file each document was read from, so its source is shown only while it is still that file.</summary>
+    private readonly FileIdentity[] _identities;
     private readonly FrozenDictionary<string, int> _byPath;
     private readonly FrozenDictionary<string, Posting[]> _postings;
     private readonly int[] _lengths;
@@ -26,10 +31,15 @@ internal sealed class CorpusIndex
 
     public int Count => _documents.Length;
 
-    private CorpusIndex(string root, CorpusDocument[] documents)
+    /// <summary>Corpus files (relative paths) that were not indexed, and why.</summary>
+    public FrozenDictionary<string, string> Skipped { get; }
+
+    private CorpusIndex(string root, CorpusDocument[] documents, FileIdentity[] identities, FrozenDictionary<string, string> skipped)
     {
         Root = root;
         _documents = documents;
+        _identities = identities;
+        Skipped = skipped;
         _byPath = documents.Select((d, i) => (d.Path, i)).ToFrozenDictionary(p => p.Path, p => p.i, StringComparer.Ordinal);
         var postings = new Dictionary<string, List<Posting>>(StringComparer.Ordinal);
         _lengths = new int[documents.Length];
@@ -60,7 +70,10 @@ internal sealed class CorpusIndex
         _norms = [.. _lengths.Select(length => K1 * (1 - B + B * length / averageLength))];
     }
 
-    /// <summary>Reads every .md/.markdown/.txt/.html/.htm file under <paramref name="root"/> (files over the size limit are skipped).</summary>
+    /// <summary>
+    /// Reads every .md/.markdown/.txt/.html/.htm file under <paramref name="root"/>; those <see cref="CorpusFile"/>
+    /// refuses (not regular, a hard link from outside, over the size limit, binary) are kept in <see cref="Skipped"/>.
+    /// </summary>
     public static CorpusIndex Build(string root, long maxDocumentBytes)
     {
         root = Path.GetFullPath(root);
@@ -74,18 +87,44 @@ internal sealed class CorpusIndex
         };
         var files = Directory.EnumerateFiles(root, "*", enumeration)
             .Where(f => CorpusDocument.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Where(f => CorpusPaths.ReachableWithoutLinks(root, f))
             .Order(StringComparer.Ordinal)
             .ToArray();
+        var statuses = files.Select(f => UnixFileStatus.Of(f, followLinks: false)).ToArray();
+        var namesInCorpus = statuses.OfType<UnixFileStatus>().CountBy(s => s.Identity).ToDictionary();
         var documents = new CorpusDocument?[files.Length];
+        var skipped = new string?[files.Length];
         Parallel.For(0, files.Length, i =>
         {
-            if (CorpusPaths.ReadInside(root, files[i], maxDocumentBytes) is { } source)
-                documents[i] = CorpusDocument.Read(CorpusPaths.Relative(root, files[i]), source);
+            var relative = CorpusPaths.Relative(root, files[i]);
+            var (text, why) = statuses[i] is { } status
+                ? CorpusFile.Read(files[i], status, namesInCorpus[status.Identity], maxDocumentBytes)
+                : new CorpusFileText(null, "its status cannot be read");
+            if (text is not null) documents[i] = CorpusDocument.Read(relative, text);
+            else skipped[i] = why;
         });
-        return new CorpusIndex(root, [.. documents.OfType<CorpusDocument>()]);
+        var indexed = Enumerable.Range(0, files.Length).Where(i => documents[i] is not null).ToArray();
+        return new CorpusIndex(
+            root,
+            [.. indexed.Select(i => documents[i]!)],
+            [.. indexed.Select(i => statuses[i]!.Identity)],
+            Enumerable.Range(0, files.Length).Where(i => skipped[i] is not null)
+                .ToFrozenDictionary(i => CorpusPaths.Relative(root, files[i]), i => skipped[i]!, StringComparer.Ordinal));
     }
 
     public CorpusDocument? Find(string relativePath) => _byPath.TryGetValue(relativePath, out var i) ? _documents[i] : null;
+
+    /// <summary>The current text of an indexed document, read under the rules it was indexed by, while it is still the same file.</summary>
+    public CorpusFileText ReadSource(string relativePath, long maxDocumentBytes)
+    {
+        var path = Path.Combine(Root, relativePath);
+        if (!_byPath.TryGetValue(relativePath, out var i) || !CorpusPaths.ReachableWithoutLinks(Root, path))
+            return new CorpusFileText(null, "it is not an indexed document");
+        if (UnixFileStatus.Of(path, followLinks: false) is not { } status || status.Identity != _identities[i])
+            return new CorpusFileText(null, "it was replaced after the index was built");
+        // The file is the one indexed, whose every name was then in the corpus.
+        return CorpusFile.Read(path, status, (int)status.Links, maxDocumentBytes);
+    }
 
     /// <summary>The best <paramref name="topn"/> documents for the query, best first.</summary>
     public IReadOnlyList<(CorpusDocument Document, double Score)> Search(string query, int topn)

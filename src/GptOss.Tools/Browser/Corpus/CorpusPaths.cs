@@ -1,6 +1,6 @@
 namespace GptOss.Tools.Browser.Corpus;
 
-/// <summary>Path checks for the corpus: a path is used only when, fully resolved, it lies under the root and is no link.</summary>
+/// <summary>Path checks for the corpus: a path is used only when, fully resolved, it lies under the root through no linked folder.</summary>
 internal static class CorpusPaths
 {
     /// <summary>The full path of <paramref name="relativePath"/> under <paramref name="root"/>, or null when it would leave the root.</summary>
@@ -14,25 +14,12 @@ internal static class CorpusPaths
 
     public static string Relative(string root, string fullPath) => Path.GetRelativePath(root, fullPath).Replace('\\', '/');
 
-    /// <summary>The file's text when it is a regular file under the root, reached without links, within the size limit.</summary>
-    public static string? ReadInside(string root, string fullPath, long maxBytes)
+    /// <summary>Whether <paramref name="fullPath"/> lies under the root and no folder between them is a link.</summary>
+    public static bool ReachableWithoutLinks(string root, string fullPath)
     {
-        if (Inside(root, Relative(root, fullPath)) != fullPath) return null;
+        if (Inside(root, Relative(root, fullPath)) != fullPath) return false;
         for (var dir = new FileInfo(fullPath).Directory; dir is not null && dir.FullName.Length > root.Length; dir = dir.Parent)
-            if (dir.LinkTarget is not null) return null;
-        var info = new FileInfo(fullPath);
-        if (!info.Exists || info.LinkTarget is not null || info.Length > maxBytes) return null;
-        try
-        {
-            return File.ReadAllText(fullPath);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
+            if (dir.LinkTarget is not null) return false;
+        return true;
     }
 }
