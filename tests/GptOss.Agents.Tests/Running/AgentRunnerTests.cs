@@ -1,3 +1,4 @@
+using GptOss.Remote.Testing;
 using GptOss.Generation;
 using GptOss.Harmony;
 using GptOss.Testing;
@@ -8,7 +9,8 @@ using static GptOss.Agents.Tests.Running.AgentScripts;
 
 namespace GptOss.Agents.Tests.Running;
 
-public sealed class AgentRunnerTests
+/// <summary>Each test runs on the scripted generator directly and through a fake vLLM server and the vLLM backend.</summary>
+public abstract class AgentRunnerTests(GeneratorRoute route) : RoutedTests(route)
 {
     [Theory]
     [InlineData(true, "KV cache and prefix reuse")]
@@ -20,7 +22,7 @@ public sealed class AgentRunnerTests
             Final("Done.", "Found."));
         var agent = hasBrowser ? Agent(Builtin("browser")) : Agent(Builtin("javascript"));
 
-        var events = await Collect(Runner(generator, Corpus()).RunAsync(agent, "Search."));
+        var events = await Collect(Runner(Routes.Through(generator), Corpus()).RunAsync(agent, "Search."));
 
         var result = Assert.Single(events.OfType<AgentEvent.ToolResult>());
         Assert.Contains(expected, result.Content);
@@ -40,7 +42,7 @@ public sealed class AgentRunnerTests
         var generator = ScriptedTokenGenerator.FromHarmony(scripts);
         var agent = Agent(Function("Clock"), Builtin("python"), Builtin("javascript"), Builtin("browser"));
 
-        var events = await Collect(Runner(generator, Corpus()).RunAsync(agent, "What is 6 times 7?"));
+        var events = await Collect(Runner(Routes.Through(generator), Corpus()).RunAsync(agent, "What is 6 times 7?"));
 
         var calls = events.OfType<AgentEvent.ToolCall>().ToList();
         Assert.Equal(["functions.Clock_now", "python", "javascript", "browser.search"], calls.Select(c => c.Recipient));
@@ -86,7 +88,7 @@ public sealed class AgentRunnerTests
         var generator = ScriptedTokenGenerator.FromHarmony(Final("Easy.", "Hi."));
         var agent = Agent(Function("Calculator", "evaluate"), Builtin("python")) with { ReasoningEffort = ReasoningEffort.High };
 
-        await Collect(Runner(generator).RunAsync(agent, "Say hi"));
+        await Collect(Runner(Routes.Through(generator)).RunAsync(agent, "Say hi"));
 
         var prompt = generator.PromptTexts[0];
         Assert.Contains("Reasoning: high", prompt);
@@ -108,7 +110,7 @@ public sealed class AgentRunnerTests
             Final("never reached", "never"));
         var agent = Agent(Function("Clock")) with { MaxSteps = 2 };
 
-        var events = await Collect(Runner(generator).RunAsync(agent, "loop"));
+        var events = await Collect(Runner(Routes.Through(generator)).RunAsync(agent, "loop"));
 
         var end = Assert.IsType<AgentEvent.RunCompleted>(events[^1]);
         Assert.Equal(AgentRunOutcome.StepLimit, end.Outcome);
@@ -129,7 +131,7 @@ public sealed class AgentRunnerTests
             Final("The call failed; say so.", "I could not compute it."));
         var agent = Agent(Function("Calculator"));
 
-        var events = await Collect(Runner(generator).RunAsync(agent, "compute"));
+        var events = await Collect(Runner(Routes.Through(generator)).RunAsync(agent, "compute"));
 
         var result = Assert.Single(events.OfType<AgentEvent.ToolResult>());
         Assert.True(result.Failed);
@@ -147,7 +149,7 @@ public sealed class AgentRunnerTests
             Final("Not allowed.", "No python here."));
         var agent = Agent(Function("Clock", "now"));
 
-        var events = await Collect(Runner(generator).RunAsync(agent, "run code"));
+        var events = await Collect(Runner(Routes.Through(generator)).RunAsync(agent, "run code"));
 
         var result = Assert.Single(events.OfType<AgentEvent.ToolResult>());
         Assert.True(result.Failed);
@@ -163,7 +165,7 @@ public sealed class AgentRunnerTests
         var agent = Agent(Builtin("javascript"));
         var tools = new ToolsOptions { TimeLimit = TimeSpan.FromMilliseconds(500) };
 
-        var events = await Collect(Runner(generator, tools).RunAsync(agent, "spin"));
+        var events = await Collect(Runner(Routes.Through(generator), tools).RunAsync(agent, "spin"));
 
         var result = Assert.Single(events.OfType<AgentEvent.ToolResult>());
         Assert.Contains("timed out", result.Content);
@@ -176,9 +178,9 @@ public sealed class AgentRunnerTests
         var schema = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse("""{"type":"object","required":["answer"]}""")!;
         var agent = Agent() with { Output = new AgentOutputFormat(AgentOutputKind.Json, schema) };
 
-        var good = await Collect(Runner(ScriptedTokenGenerator.FromHarmony(Final("json", "{\"answer\": \"42\"}"))).RunAsync(agent, "q"));
-        var missing = await Collect(Runner(ScriptedTokenGenerator.FromHarmony(Final("json", "{\"value\": 42}"))).RunAsync(agent, "q"));
-        var prose = await Collect(Runner(ScriptedTokenGenerator.FromHarmony(Final("prose", "It is 42."))).RunAsync(agent, "q"));
+        var good = await Collect(Runner(Routes.Through(ScriptedTokenGenerator.FromHarmony(Final("json", "{\"answer\": \"42\"}")))).RunAsync(agent, "q"));
+        var missing = await Collect(Runner(Routes.Through(ScriptedTokenGenerator.FromHarmony(Final("json", "{\"value\": 42}")))).RunAsync(agent, "q"));
+        var prose = await Collect(Runner(Routes.Through(ScriptedTokenGenerator.FromHarmony(Final("prose", "It is 42.")))).RunAsync(agent, "q"));
 
         Assert.Equal(AgentRunOutcome.Answered, ((AgentEvent.RunCompleted)good[^1]).Outcome);
         Assert.Equal("the answer lacks required property: answer", ((AgentEvent.RunCompleted)missing[^1]).Error);
@@ -192,7 +194,7 @@ public sealed class AgentRunnerTests
         var generator = ScriptedTokenGenerator.FromHarmony(Final(string.Concat(Enumerable.Repeat("think ", 50)), "done"));
         var agent = Agent() with { Model = new AgentModelSettings { MaxTokens = 10 } };
 
-        var events = await Collect(Runner(generator).RunAsync(agent, "q"));
+        var events = await Collect(Runner(Routes.Through(generator)).RunAsync(agent, "q"));
 
         var end = Assert.IsType<AgentEvent.RunCompleted>(events[^1]);
         Assert.Equal(AgentRunOutcome.Length, end.Outcome);
@@ -206,7 +208,7 @@ public sealed class AgentRunnerTests
         var generator = ScriptedTokenGenerator.FromHarmony(
             Final("First thought.", "Hello Ada."),
             Final("Second thought.", "Your name is Ada."));
-        await using var session = Runner(generator).CreateSession(Agent());
+        await using var session = Runner(Routes.Through(generator)).CreateSession(Agent());
 
         await Collect(session.SendAsync("I am Ada."));
         var second = await Collect(session.SendAsync("What is my name?"));
@@ -224,7 +226,7 @@ public sealed class AgentRunnerTests
         var generator = ScriptedTokenGenerator.FromHarmony(
             FunctionCall("Time?", "Clock_now", "{}"),
             Final("Got it.", "Done."));
-        var events = await Collect(Runner(generator).RunAsync(Agent(Function("Clock")), "time"));
+        var events = await Collect(Runner(Routes.Through(generator)).RunAsync(Agent(Function("Clock")), "time"));
 
         var lines = events.Select(AgentTranscript.ToJsonLine).ToList();
         Assert.All(lines, l => Assert.DoesNotContain('\n', l));
@@ -245,7 +247,7 @@ public sealed class AgentRunnerTests
     {
         var generator = ScriptedTokenGenerator.FromHarmony(
             "<|channel|>analysis<|message|>Call it.<|end|><|start|>assistant<|channel|>commentary to=functions.Clock_now extra words json<|message|>{}<|call|>");
-        var events = await Collect(Runner(generator).RunAsync(Agent(Function("Clock")), "time"));
+        var events = await Collect(Runner(Routes.Through(generator)).RunAsync(Agent(Function("Clock")), "time"));
 
         var problem = Assert.Single(events.OfType<AgentEvent.OutputProblem>());
         Assert.Contains("unexpected tokens remaining in message header", problem.Description);
@@ -261,7 +263,7 @@ public sealed class AgentRunnerTests
         var generator = ScriptedTokenGenerator.FromHarmony(
             FunctionCall("Run python.", "python", "print(2 ** 10)"),
             Final("Got it.", "1024"));
-        var events = await Collect(Runner(generator).RunAsync(Agent(Builtin("python")), "2^10"));
+        var events = await Collect(Runner(Routes.Through(generator)).RunAsync(Agent(Builtin("python")), "2^10"));
 
         Assert.Equal("1024", Assert.Single(events.OfType<AgentEvent.ToolResult>()).Content.Trim());
     }
@@ -277,7 +279,7 @@ public sealed class AgentRunnerTests
         }).Build();
         var generator = ScriptedTokenGenerator.FromHarmony(FunctionCall("Time?", "Clock_now", "{}"), Final("Read it.", "It is late."));
         using var services = new ServiceCollection()
-            .AddSingleton<ITokenGenerator>(generator)
+            .AddSingleton(Routes.Through(generator))
             .AddSingleton<TimeProvider>(new FixedTime(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero)))
             .AddGptOssTools()
             .AddGptOssAgents(configuration)
@@ -296,3 +298,7 @@ public sealed class AgentRunnerTests
         public override DateTimeOffset GetUtcNow() => now;
     }
 }
+
+public sealed class AgentRunnerTestsOnScript() : AgentRunnerTests(GeneratorRoute.Direct);
+
+public sealed class AgentRunnerTestsOverVllm() : AgentRunnerTests(GeneratorRoute.Vllm);
