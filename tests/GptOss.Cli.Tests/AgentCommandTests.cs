@@ -3,16 +3,20 @@ using System.Text.Json.Nodes;
 using GptOss.Agents;
 using GptOss.Cli.Commands;
 using GptOss.Testing;
+using GptOss.Generation;
+using GptOss.Remote.Testing;
 
 namespace GptOss.Cli.Tests;
 
-/// <summary>`gptoss run|chat|agents` end to end through the command line, with scripted model output.</summary>
-[Collection(nameof(AgentCommandTests))] // chat swaps the process-wide input reader
-public sealed class AgentCommandTests : IDisposable
+/// <summary>
+/// `gptoss run|chat|agents` end to end through the command line, with scripted model output: each test runs with the
+/// script in-process (<c>--script</c>) and through a fake vLLM server (<c>--backend vllm --endpoint</c>).
+/// </summary>
+public abstract class AgentCommandTests : RoutedTests, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("gptoss-cli-").FullName;
 
-    public AgentCommandTests()
+    protected AgentCommandTests(GeneratorRoute route) : base(route)
     {
         Directory.CreateDirectory(Path.Combine(_dir, "agents"));
         File.WriteAllText(Path.Combine(_dir, "agents", "worker.yaml"), """
@@ -42,7 +46,16 @@ public sealed class AgentCommandTests : IDisposable
     private static Task<(int Exit, string Out, string Err)> Invoke(params string[] args) =>
         CommandRun.Invoke([RunCommand.Create(), ChatCommand.Create(), AgentsCommand.Create()], args);
 
-    private string[] Host(params string[] args) => [.. args, "--config", Path.Combine(_dir, "appsettings.json")];
+    private string[] Host(params string[] args) => [.. OnRoute(args), "--config", Path.Combine(_dir, "appsettings.json")];
+
+    /// <summary>Over vLLM, <c>--script FILE</c> becomes a fake vLLM server replaying FILE and the flags that point gptoss at it.</summary>
+    private string[] OnRoute(string[] args)
+    {
+        var i = Array.IndexOf(args, "--script");
+        if (Routes.Route == GeneratorRoute.Direct || i < 0 || !File.Exists(args[i + 1])) return args;
+        var server = Routes.Serve(HarmonyScriptFile.Load(args[i + 1]));
+        return [.. args[..i], "--backend", "vllm", "--endpoint", server.Endpoint, .. args[(i + 2)..]];
+    }
 
     private static readonly string[] MultiStep =
     [
@@ -220,3 +233,9 @@ public sealed class AgentCommandTests : IDisposable
         }
     }
 }
+
+[Collection(nameof(AgentCommandTests))] // chat swaps the process-wide input reader
+public sealed class AgentCommandTestsOnScript() : AgentCommandTests(GeneratorRoute.Direct);
+
+[Collection(nameof(AgentCommandTests))]
+public sealed class AgentCommandTestsOverVllm() : AgentCommandTests(GeneratorRoute.Vllm);

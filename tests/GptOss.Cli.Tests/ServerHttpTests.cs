@@ -1,3 +1,4 @@
+using GptOss.Remote.Testing;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -6,7 +7,8 @@ using System.Text.Json.Nodes;
 namespace GptOss.Cli.Tests;
 
 /// <summary>The wire format of `gptoss serve`: fields, SSE framing, errors.</summary>
-public sealed class ServerHttpTests
+/// <summary>Each test runs on the scripted generator directly and through a fake vLLM server and the vLLM backend.</summary>
+public abstract class ServerHttpTests(GeneratorRoute route) : RoutedTests(route)
 {
     private static async Task<(HttpStatusCode Status, string Body)> Post(ServerTestHost server, string json)
     {
@@ -20,7 +22,7 @@ public sealed class ServerHttpTests
     [Fact]
     public async Task Reasoning_is_in_reasoning_content_and_calls_in_tool_calls_never_in_content()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherCall);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherCall);
 
         var (status, body) = await Post(server, Question + ""","tools":[{"type":"function","function":{"name":"get_weather","parameters":""" + ServerScripts.WeatherSchema + "}}]}");
 
@@ -39,7 +41,7 @@ public sealed class ServerHttpTests
     [Fact]
     public async Task Streaming_sends_sse_chunks_with_reasoning_deltas_usage_and_done()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherAnswer);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherAnswer);
 
         var (status, body) = await Post(server, Question + ""","stream":true,"stream_options":{"include_usage":true}}""");
 
@@ -61,7 +63,7 @@ public sealed class ServerHttpTests
     [Fact]
     public async Task The_token_limit_gives_finish_reason_length()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherAnswer);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherAnswer);
 
         var (_, body) = await Post(server, Question + ""","max_tokens":3}""");
 
@@ -72,7 +74,7 @@ public sealed class ServerHttpTests
     [Fact]
     public async Task Sampling_settings_and_reasoning_effort_reach_the_model()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherAnswer);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherAnswer);
 
         var (status, body) = await Post(server,
             Question + ""","temperature":0.3,"top_p":0.9,"seed":7,"reasoning_effort":"low","stop":["°C"]}""");
@@ -101,7 +103,7 @@ public sealed class ServerHttpTests
     [InlineData("{\"messages\": [{\"role\": \"assistant\", \"tool_calls\": [{\"function\": {\"name\": \"f\"}}]}]}", "messages[0].tool_calls[0].id")]
     public async Task Bad_requests_get_400_with_an_openai_error_body(string json, string? param)
     {
-        await using var server = await ServerTestHost.StartAsync();
+        await using var server = await ServerTestHost.StartAsync(Routes);
 
         var (status, body) = await Post(server, json);
 
@@ -116,7 +118,7 @@ public sealed class ServerHttpTests
     [Fact]
     public async Task A_tool_result_for_an_unknown_call_id_is_a_400_even_when_streaming()
     {
-        await using var server = await ServerTestHost.StartAsync();
+        await using var server = await ServerTestHost.StartAsync(Routes);
 
         var (status, body) = await Post(server,
             """{"stream":true,"messages":[{"role":"user","content":"hi"},{"role":"tool","tool_call_id":"call_x","content":"1"}]}""");
@@ -145,7 +147,7 @@ public sealed class ServerHttpTests
     [MemberData(nameof(InvalidUnicode))]
     public async Task Invalid_utf8_or_a_lone_surrogate_is_a_400_naming_the_problem(byte[] body)
     {
-        await using var server = await ServerTestHost.StartAsync();
+        await using var server = await ServerTestHost.StartAsync(Routes);
 
         var (status, error) = await PostBytes(server, body);
 
@@ -157,7 +159,7 @@ public sealed class ServerHttpTests
     [Fact]
     public async Task A_body_over_the_size_limit_is_a_413_with_an_openai_error()
     {
-        await using var server = await ServerTestHost.StartAsync();
+        await using var server = await ServerTestHost.StartAsync(Routes);
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
         var stream = tcp.GetStream();
@@ -180,7 +182,7 @@ public sealed class ServerHttpTests
     [InlineData("gpt-oss-scripted", 200)]
     public async Task A_model_the_server_does_not_serve_is_a_404_model_not_found(string model, int expected)
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherAnswer);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherAnswer);
 
         var (status, body) = await Post(server, $$"""{"model":"{{model}}","messages":[{"role":"user","content":"hi"}]}""");
 
@@ -196,7 +198,7 @@ public sealed class ServerHttpTests
     [Fact]
     public async Task Models_lists_the_served_model()
     {
-        await using var server = await ServerTestHost.StartAsync();
+        await using var server = await ServerTestHost.StartAsync(Routes);
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
 
         var models = JsonNode.Parse(await http.GetStringAsync("v1/models"))!;
@@ -205,3 +207,7 @@ public sealed class ServerHttpTests
         Assert.Equal("gpt-oss-test", (string?)models["data"]![0]!["id"]);
     }
 }
+
+public sealed class ServerHttpTestsOnScript() : ServerHttpTests(GeneratorRoute.Direct);
+
+public sealed class ServerHttpTestsOverVllm() : ServerHttpTests(GeneratorRoute.Vllm);

@@ -1,3 +1,4 @@
+using GptOss.Remote.Testing;
 using GptOss.Generation;
 using System.ClientModel;
 using System.ComponentModel;
@@ -11,7 +12,8 @@ using OpenAI.Chat;
 namespace GptOss.Cli.Tests;
 
 /// <summary>The OpenAI .NET client and Semantic Kernel's OpenAI connector talking to `gptoss serve`.</summary>
-public sealed class ServerOpenAiClientTests
+/// <summary>Each test runs on the scripted generator directly and through a fake vLLM server and the vLLM backend.</summary>
+public abstract class ServerOpenAiClientTests(GeneratorRoute route) : RoutedTests(route)
 {
     private static ChatClient OpenAiChat(ServerTestHost server) =>
         new("gpt-oss-test", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = server.V1 });
@@ -19,7 +21,7 @@ public sealed class ServerOpenAiClientTests
     [Fact]
     public async Task The_openai_client_does_a_tool_calling_round_trip()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherCall, ServerScripts.WeatherAnswer);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherCall, ServerScripts.WeatherAnswer);
         var chat = OpenAiChat(server);
         var options = new ChatCompletionOptions
         {
@@ -56,7 +58,7 @@ public sealed class ServerOpenAiClientTests
     [Fact]
     public async Task The_openai_client_streams_an_answer_without_the_reasoning()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherAnswer);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherAnswer);
         var chat = OpenAiChat(server);
 
         var text = new List<string>();
@@ -79,7 +81,7 @@ public sealed class ServerOpenAiClientTests
     [Fact]
     public async Task The_openai_client_receives_a_streamed_tool_call()
     {
-        await using var server = await ServerTestHost.StartAsync(ServerScripts.WeatherCall, ServerScripts.WeatherAnswer);
+        await using var server = await ServerTestHost.StartAsync(Routes, ServerScripts.WeatherCall, ServerScripts.WeatherAnswer);
         var options = new ChatCompletionOptions
         {
             Tools = { ChatTool.CreateFunctionTool("get_weather", "Current weather in a city.", BinaryData.FromString(ServerScripts.WeatherSchema)) },
@@ -116,7 +118,7 @@ public sealed class ServerOpenAiClientTests
     [Fact]
     public async Task Semantic_Kernels_openai_connector_completes_a_chat_and_auto_invokes_a_kernel_function()
     {
-        await using var server = await ServerTestHost.StartAsync(
+        await using var server = await ServerTestHost.StartAsync(Routes,
             ServerScripts.WeatherCall.Replace("functions.get_weather", "functions.Weather-get_weather"),
             ServerScripts.WeatherAnswer);
         var builder = Kernel.CreateBuilder().AddOpenAIChatCompletion("gpt-oss-test", server.V1, "unused");
@@ -147,3 +149,7 @@ public sealed class ServerOpenAiClientTests
         }
     }
 }
+
+public sealed class ServerOpenAiClientTestsOnScript() : ServerOpenAiClientTests(GeneratorRoute.Direct);
+
+public sealed class ServerOpenAiClientTestsOverVllm() : ServerOpenAiClientTests(GeneratorRoute.Vllm);

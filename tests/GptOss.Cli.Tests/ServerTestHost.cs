@@ -1,3 +1,4 @@
+using GptOss.Remote.Testing;
 using GptOss.Generation;
 using GptOss.Cli.Server;
 using GptOss.Engine;
@@ -24,11 +25,13 @@ internal sealed class ServerTestHost : IAsyncDisposable
 
     public Uri V1 => new(BaseAddress, "v1");
 
-    public static async Task<ServerTestHost> StartAsync(params string[] scripts)
+    /// <summary>Serves <paramref name="scripts"/> through the route of <paramref name="routes"/> (directly, or over a fake vLLM).</summary>
+    public static async Task<ServerTestHost> StartAsync(GeneratorRoutes routes, params string[] scripts)
     {
         var generator = ScriptedTokenGenerator.FromHarmony(scripts);
-        var client = new GptOssChatClient(new HarmonyChatPipeline(generator), new GptOssOptions { ModelId = "gpt-oss-test", IncludeCurrentDate = false });
-        var app = OpenAiServer.Create(["http://127.0.0.1:0"], client, new ServedModel("gpt-oss-test", generator.Model, "Script", DateTimeOffset.UtcNow));
+        var model = routes.Through(generator);
+        var client = new GptOssChatClient(new HarmonyChatPipeline(model), new GptOssOptions { ModelId = "gpt-oss-test", IncludeCurrentDate = false });
+        var app = OpenAiServer.Create(["http://127.0.0.1:0"], client, new ServedModel("gpt-oss-test", model.Model, routes.Route.ToString(), DateTimeOffset.UtcNow));
         await app.StartAsync();
         return new ServerTestHost(app, generator);
     }

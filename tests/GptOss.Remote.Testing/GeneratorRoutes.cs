@@ -16,7 +16,7 @@ public enum GeneratorRoute
 /// </summary>
 public sealed class GeneratorRoutes(GeneratorRoute route) : IAsyncDisposable
 {
-    private readonly List<(FakeEngineServer Server, IDisposable Client)> _started = [];
+    private readonly List<IAsyncDisposable> _started = [];
 
     public GeneratorRoute Route => route;
 
@@ -24,21 +24,34 @@ public sealed class GeneratorRoutes(GeneratorRoute route) : IAsyncDisposable
     public ITokenGenerator Through(ITokenGenerator inner, FakeServerOptions? options = null)
     {
         if (route == GeneratorRoute.Direct) return inner;
-        var server = FakeVllmServer.Start(inner, (options ?? new FakeServerOptions()) with { ModelName = inner.Model.Name, ContextLength = inner.Model.ContextLength });
+        var server = Serve(inner, options);
         var client = new VllmTokenGenerator(new GenerationBackendOptions { Kind = BackendKinds.Vllm, Endpoint = server.Endpoint, Model = inner.Model.Name });
-        lock (_started) _started.Add((server, client));
+        lock (_started) _started.Insert(0, new DisposeClient(client));   // clients before their servers
         return client;
+    }
+
+    /// <summary>A fake vLLM server serving <paramref name="inner"/>'s ids under its model name, stopped with the others.</summary>
+    public FakeVllmServer Serve(ITokenGenerator inner, FakeServerOptions? options = null)
+    {
+        var server = FakeVllmServer.Start(inner, (options ?? new FakeServerOptions()) with { ModelName = inner.Model.Name, ContextLength = inner.Model.ContextLength });
+        lock (_started) _started.Add(server);
+        return server;
+    }
+
+    private sealed class DisposeClient(IDisposable client) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            client.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        List<(FakeEngineServer Server, IDisposable Client)> started;
+        List<IAsyncDisposable> started;
         lock (_started) started = [.. _started];
-        foreach (var (server, client) in started)
-        {
-            client.Dispose();
-            await server.DisposeAsync();
-        }
+        foreach (var item in started) await item.DisposeAsync();
     }
 }
 

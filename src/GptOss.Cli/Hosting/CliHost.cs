@@ -60,7 +60,7 @@ internal sealed class CliHost : IDisposable
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
         if (r.GetValue(HostFlags.Script) is { } script) services.AddSingleton<ITokenGenerator>(HarmonyScriptFile.Load(script));
         services.AddGptOssOptions<GptOssOptions>(GptOssOptions.SectionName);
-        services.AddGptOssGenerator().AddGptOssEngine();
+        services.AddGptOssGenerator().AddGptOssEngine().AddGptOssRemoteBackends();
         services.AddSingleton<IToolExecutorFactory>(_ => new ToolExecutorFactory(workspace.ToolsOptions()));
         var backend = r.GetValue(HostFlags.Script) is not null ? "Script"
             : BackendKinds.Normalize(configuration[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] ?? BackendKinds.Local);
