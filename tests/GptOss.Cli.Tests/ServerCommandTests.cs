@@ -9,8 +9,10 @@ using GptOss.Cli.Commands;
 namespace GptOss.Cli.Tests;
 
 /// <summary>`gptoss serve` as a command: options, errors, and serving a script file.</summary>
-public sealed class ServerCommandTests
+public sealed class ServerCommandTests : IDisposable
 {
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("gptoss-serve-");
+
     [Fact]
     public async Task A_missing_script_file_is_a_clear_error_with_exit_code_2()
     {
@@ -46,95 +48,47 @@ public sealed class ServerCommandTests
     [Fact]
     public async Task Serve_with_a_script_answers_openai_requests_on_the_given_url_until_cancelled()
     {
-        var path = Path.GetTempFileName();
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new[] { ServerScripts.WeatherAnswer }));
-        var port = FreePort();
-        using var cts = new CancellationTokenSource();
-        var stderr = new StringWriter();
-        try
-        {
-            var serving = ServeCommand.Create().Parse(["--urls", $"http://127.0.0.1:{port}", "--script", path])
-                .InvokeAsync(new InvocationConfiguration { Error = stderr }, cts.Token);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            await WaitUntilListening(http, serving);
+        await using var serve = await RunningServe.StartAsync("--script", ScriptFile(ServerScripts.WeatherAnswer));
 
-            using var response = await http.PostAsync("v1/chat/completions", new StringContent(
-                """{"messages":[{"role":"user","content":"Weather?"}]}""", Encoding.UTF8, "application/json"));
-            var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
-            cts.Cancel();
+        using var response = await serve.Http.PostAsync("v1/chat/completions", new StringContent(
+            """{"messages":[{"role":"user","content":"Weather?"}]}""", Encoding.UTF8, "application/json"));
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
-            Assert.Equal("It is 18°C in Paris.", (string?)body["choices"]![0]!["message"]!["content"]);
-            Assert.Equal(0, await serving);
-            Assert.Contains($"http://127.0.0.1:{port}", stderr.ToString());
-        }
-        finally
-        {
-            cts.Cancel();
-            File.Delete(path);
-        }
+        Assert.Equal("It is 18°C in Paris.", (string?)body["choices"]![0]!["message"]!["content"]);
+        Assert.Equal(0, await serve.StopAsync());
+        Assert.Contains(serve.Address, serve.Stderr.ToString());
     }
 
     [Fact]
     public async Task Ps_shows_what_a_running_server_has_loaded()
     {
-        var path = Path.GetTempFileName();
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(new[] { ServerScripts.WeatherAnswer }));
-        var port = FreePort();
-        using var cts = new CancellationTokenSource();
-        try
-        {
-            var serving = ServeCommand.Create().Parse(["--urls", $"http://127.0.0.1:{port}", "--script", path])
-                .InvokeAsync(new InvocationConfiguration { Error = new StringWriter() }, cts.Token);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
-            await WaitUntilListening(http, serving);
+        await using var serve = await RunningServe.StartAsync("--script", ScriptFile(ServerScripts.WeatherAnswer));
 
-            var (exit, table, _) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", $"http://127.0.0.1:{port}");
-            var (_, json, _) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", $"http://127.0.0.1:{port}", "--json");
-            cts.Cancel();
+        var (exit, table, _) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", serve.Address);
+        var (_, json, _) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", serve.Address, "--json");
 
-            Assert.Equal(0, exit);
-            Assert.Matches(@"gpt-oss\s+gpt-oss-scripted\s+Script\s+131072", table);
-            var model = JsonNode.Parse(json)!["models"]![0]!;
-            Assert.Equal("gpt-oss-scripted", (string?)model["model"]);
-            Assert.Equal(201088, (int)model["vocabulary_size"]!);
-        }
-        finally
-        {
-            cts.Cancel();
-            File.Delete(path);
-        }
+        Assert.Equal(0, exit);
+        Assert.Matches(@"gpt-oss\s+gpt-oss-scripted\s+Script\s+131072", table);
+        var model = JsonNode.Parse(json)!["models"]![0]!;
+        Assert.Equal("gpt-oss-scripted", (string?)model["model"]);
+        Assert.Equal(201088, (int)model["vocabulary_size"]!);
     }
 
     [Fact]
     public async Task Ps_without_a_server_says_so_in_one_line()
     {
-        var (exit, _, err) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", $"http://127.0.0.1:{FreePort()}");
+        var (exit, _, err) = await CommandRun.Invoke([PsCommand.Create()], "ps", "--url", $"http://127.0.0.1:{RunningServe.FreePort()}");
 
         Assert.Equal(1, exit);
         Assert.StartsWith("error: no gptoss server answers at http://127.0.0.1:", err);
     }
 
-    private static int FreePort()
+    private string ScriptFile(params string[] completions)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var path = Path.Combine(_dir.FullName, $"script-{Guid.NewGuid():N}.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(completions));
+        return path;
     }
 
-    private static async Task WaitUntilListening(HttpClient http, Task<int> serving)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            Assert.False(serving.IsCompleted, "the server exited before listening");
-            try
-            {
-                (await http.GetAsync("v1/models")).EnsureSuccessStatusCode();
-                return;
-            }
-            catch (HttpRequestException) when (attempt < 200)
-            {
-                await Task.Delay(50);
-            }
-        }
-    }
+    public void Dispose() => _dir.Delete(recursive: true);
 }
