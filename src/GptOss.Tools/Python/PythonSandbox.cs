@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 
 namespace GptOss.Tools.Python;
 
@@ -6,7 +7,7 @@ namespace GptOss.Tools.Python;
 /// How a python worker is started: bubblewrap (no namespaces shared with the host: no network, its own pids,
 /// read-only /usr, tmpfs /tmp and /mnt/data, nothing else) under prlimit (address space, CPU seconds,
 /// processes, file size). Root ignores the process-count limit, so a root host first drops to an unprivileged
-/// user with setpriv.
+/// uid of the session's own with setpriv.
 /// </summary>
 internal sealed class PythonSandbox(ToolsOptions options)
 {
@@ -26,7 +27,12 @@ internal sealed class PythonSandbox(ToolsOptions options)
         return null;
     }
 
-    public ProcessStartInfo CreateStartInfo(string workerSource)
+    /// <summary>The uid a new session runs as: its own on a root host (see <see cref="SandboxUsers"/>), none otherwise.</summary>
+    public SandboxUsers.Lease? RentUser() => Environment.IsPrivilegedProcess ? SandboxUsers.Rent(Python) : null;
+
+    /// <param name="workerSource">The worker's python source.</param>
+    /// <param name="user">The session's uid from <see cref="RentUser"/>.</param>
+    public ProcessStartInfo CreateStartInfo(string workerSource, SandboxUsers.Lease? user)
     {
         var start = new ProcessStartInfo
         {
@@ -36,18 +42,21 @@ internal sealed class PythonSandbox(ToolsOptions options)
             UseShellExecute = false,
         };
         var args = start.ArgumentList;
-        if (Environment.IsPrivilegedProcess)
+        int processes;
+        if (user is not null)
         {
             start.FileName = Python.SetprivPath;
-            var id = Python.SandboxUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var id = user.UserId.ToString(CultureInfo.InvariantCulture);
             foreach (var a in new[] { $"--reuid={id}", $"--regid={id}", "--clear-groups", Python.PrlimitPath }) args.Add(a);
+            processes = Python.MaxProcesses;
         }
         else
         {
             start.FileName = Python.PrlimitPath;
+            // RLIMIT_NPROC counts every task of the uid, the host's own included.
+            processes = ProcessTable.TasksOf(ProcessTable.CurrentUserId()) + Python.MaxProcesses;
         }
 
-        var processes = Environment.IsPrivilegedProcess ? Python.MaxProcesses : TasksOfCurrentUser() + Python.MaxProcesses;
         args.Add($"--as={options.MemoryLimitBytes}");
         args.Add($"--cpu={Python.SessionCpuSeconds}:{Python.SessionCpuSeconds}");
         args.Add($"--nproc={processes}");
@@ -76,8 +85,8 @@ internal sealed class PythonSandbox(ToolsOptions options)
             "--unshare-all", "--die-with-parent", "--new-session",
             "--ro-bind", "/usr", "/usr",
             "--proc", "/proc", "--dev", "/dev",
-            "--size", Python.WorkDirBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
-            "--size", Python.WorkDirBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tmpfs", WorkDirectory,
+            "--size", Python.WorkDirBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
+            "--size", Python.WorkDirBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", WorkDirectory,
             "--chdir", WorkDirectory,
         ];
         foreach (var a in fixedArgs) yield return a;
@@ -96,31 +105,5 @@ internal sealed class PythonSandbox(ToolsOptions options)
         }
         // The root bwrap builds is a tmpfs of its own; nothing but /tmp and the work dir stays writable.
         yield return "--remount-ro"; yield return "/";
-    }
-
-    /// <summary>Threads running as this user: RLIMIT_NPROC counts them all, so the limit is set above this.</summary>
-    private static int TasksOfCurrentUser()
-    {
-        var uid = File.ReadLines("/proc/self/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal)).Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
-        var count = 0;
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!char.IsAsciiDigit(Path.GetFileName(dir)[0])) continue;
-            try
-            {
-                var status = File.ReadAllLines(Path.Combine(dir, "status"));
-                var owner = status.FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
-                var threads = status.FirstOrDefault(l => l.StartsWith("Threads:", StringComparison.Ordinal))?.Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
-                if (owner == uid && int.TryParse(threads, out var n)) count += n;
-            }
-            catch (IOException)
-            {
-                // The process ended while we looked.
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-        return count;
     }
 }

@@ -30,14 +30,16 @@ internal sealed class PythonSession : IDisposable
     });
 
     private readonly Process _process;
+    private readonly SandboxUsers.Lease? _user;
     private readonly Stream _answers;
     private readonly StringBuilder _stderr = new();
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _buffered;
 
-    private PythonSession(Process process)
+    private PythonSession(Process process, SandboxUsers.Lease? user)
     {
         _process = process;
+        _user = user;
         _answers = process.StandardOutput.BaseStream;
         process.ErrorDataReceived += (_, e) =>
         {
@@ -49,9 +51,18 @@ internal sealed class PythonSession : IDisposable
 
     public static PythonSession Start(PythonSandbox sandbox)
     {
-        var process = Process.Start(sandbox.CreateStartInfo(WorkerSource.Value))
-            ?? throw new InvalidOperationException("the python sandbox process did not start");
-        return new PythonSession(process);
+        var user = sandbox.RentUser();
+        try
+        {
+            var process = Process.Start(sandbox.CreateStartInfo(WorkerSource.Value, user))
+                ?? throw new InvalidOperationException("the python sandbox process did not start");
+            return new PythonSession(process, user);
+        }
+        catch
+        {
+            user?.Dispose();
+            throw;
+        }
     }
 
     public bool HasExited => _process.HasExited;
@@ -167,6 +178,7 @@ internal sealed class PythonSession : IDisposable
     {
         Kill();
         _process.Dispose();
+        _user?.Dispose();
     }
 
     private sealed class ProtocolViolation(string message) : Exception(message);
