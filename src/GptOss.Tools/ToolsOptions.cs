@@ -72,6 +72,8 @@ public sealed class PythonOptions
     public long MaxFileBytes { get; set; } = 64L << 20;
     /// <summary>Size of the private writable <c>/mnt/data</c> and <c>/tmp</c> (each a tmpfs).</summary>
     public long WorkDirBytes { get; set; } = 128L << 20;
+    /// <summary>Size of the sandbox's <c>/dev/shm</c> (a tmpfs: POSIX semaphores and shared memory).</summary>
+    public long SharedMemoryBytes { get; set; } = 16L << 20;
     /// <summary>CPU seconds the whole session may use before it is killed and restarted.</summary>
     public int SessionCpuSeconds { get; set; } = 600;
     /// <summary>

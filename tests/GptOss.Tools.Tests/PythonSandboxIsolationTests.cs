@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 
 namespace GptOss.Tools.Tests;
@@ -5,10 +6,12 @@ namespace GptOss.Tools.Tests;
 /// <summary>
 /// What sandboxed code must not reach: other conversations' limits, the host's descriptors, the tool's protocol
 /// and output capture, kernel namespaces and unbounded memory. Each hostile cell runs under the sandbox's own
-/// limits (1 MB files, 8 MB /tmp and /mnt/data, 3 s per call).
+/// limits (1 MB files, 8 MB /tmp and /mnt/data, 4 MB /dev/shm, 3 s per call).
 /// </summary>
 public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIsolationTests.Sandbox>, IAsyncLifetime
 {
+    private const long SharedMemoryBytes = 4L << 20;
+
     public sealed class Sandbox : IDisposable
     {
         public ToolExecutorFactory Factory { get; } = new(Options());
@@ -22,6 +25,7 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
         o.Browser.Enabled = false;
         o.Python.MaxFileBytes = 1L << 20;
         o.Python.WorkDirBytes = 8L << 20;
+        o.Python.SharedMemoryBytes = SharedMemoryBytes;
         more?.Invoke(o);
     });
 
@@ -93,5 +97,97 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
         {
             folder.Delete(recursive: true);
         }
+    }
+
+    [SkippableSandboxFact]
+    public async Task Dev_is_read_only_and_dev_shm_is_bounded()
+    {
+        // POSIX semaphores (multiprocessing's locks) live in /dev/shm and still work.
+        Assert.Equal("True", await Python("import multiprocessing\nlock = multiprocessing.Lock()\nlock.acquire()"));
+        var text = await Python("""
+            import os
+            try:
+                open('/dev/evil', 'w').write('x')
+                print('WROTE /dev/evil')
+            except OSError as e:
+                print('dev denied', e.errno)
+            written = 0
+            try:
+                for i in range(40):
+                    with open(f'/dev/shm/f{i}', 'wb') as f:
+                        f.write(b'x' * (512 << 10))
+                    written += 512 << 10
+            except OSError as e:
+                print('shm full', e.errno)
+            print('shm bytes', written)
+            """);
+        Assert.DoesNotContain("WROTE", text);
+        var written = long.Parse(text.Split("shm bytes ")[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(written, 1, SharedMemoryBytes);
+    }
+
+    [SkippableSandboxFact]
+    public async Task Namespaces_and_kernel_attack_surface_are_denied()
+    {
+        var text = await Python("""
+            import ctypes, os
+            libc = ctypes.CDLL(None, use_errno=True)
+            def probe(name, result):
+                print(name, 'ALLOWED' if result >= 0 else f'errno {ctypes.get_errno()}')
+            probe('unshare-user', libc.unshare(0x10000000))
+            probe('unshare-net', libc.unshare(0x40000000))
+            pid = libc.syscall(56, 0x10000000 | 0x20000000 | 17, 0, 0, 0, 0)  # clone(NEWUSER | NEWPID | SIGCHLD)
+            if pid == 0:
+                os._exit(0)
+            if pid > 0:
+                os.waitpid(pid, 0)
+            probe('clone-newuser', pid)
+            probe('keyctl', libc.syscall(250, 0, -3, 0))  # KEYCTL_GET_KEYRING_ID of the session keyring
+            probe('perf_event_open', libc.syscall(298, None, 0, -1, -1, 0))
+            probe('bpf', libc.syscall(321, 0, None, 0))
+            probe('mount', libc.mount(b'none', b'/tmp', b'tmpfs', 0, None))
+            probe('x32-getpid', libc.syscall(0x40000000 | 39))
+            probe('clone3', libc.syscall(435, None, 0))
+            """);
+        Assert.DoesNotContain("ALLOWED", text);
+        foreach (var call in new[] { "unshare-user", "unshare-net", "clone-newuser", "keyctl", "perf_event_open", "bpf", "mount", "x32-getpid" })
+            Assert.Contains($"{call} errno 1\n", text + "\n"); // EPERM: the seccomp filter's answer
+        Assert.Contains("clone3 errno 38", text); // ENOSYS, so that glibc falls back to clone
+    }
+
+    [SkippableSandboxFact]
+    public async Task Descriptors_the_host_inherited_are_closed_before_the_sandbox()
+    {
+        var ends = new int[2];
+        Assert.Equal(0, Native.pipe2(ends, 0)); // no O_CLOEXEC: as a parent process might have left it
+        try
+        {
+            var pipe = new FileInfo($"/proc/self/fd/{ends[1]}").LinkTarget;
+            Assert.StartsWith("pipe:", pipe);
+            await using var fresh = _sandbox.Factory.Create();
+            var text = await fresh.RunAsync("python", """
+                import os
+                for name in sorted(os.listdir('/proc/self/fd'), key=int):
+                    try:
+                        print(name, os.readlink(f'/proc/self/fd/{name}'))
+                    except OSError:
+                        pass
+                """);
+            Assert.DoesNotContain(pipe!, text);
+        }
+        finally
+        {
+            Native.close(ends[0]);
+            Native.close(ends[1]);
+        }
+    }
+
+    private static class Native
+    {
+        [DllImport("libc", SetLastError = true)]
+        public static extern int pipe2(int[] fds, int flags);
+
+        [DllImport("libc", SetLastError = true)]
+        public static extern int close(int fd);
     }
 }

@@ -4,14 +4,17 @@ using System.Globalization;
 namespace GptOss.Tools.Python;
 
 /// <summary>
-/// How a python worker is started: bubblewrap (no namespaces shared with the host: no network, its own pids,
-/// read-only /usr, tmpfs /tmp and /mnt/data, nothing else) under prlimit (address space, CPU seconds,
-/// processes, file size). Root ignores the process-count limit, so a root host first drops to an unprivileged
-/// uid of the session's own with setpriv.
+/// How a python worker is started: under prlimit (address space, CPU seconds, processes, file size), a launcher
+/// closes every inherited descriptor and hands bubblewrap a seccomp filter, and bubblewrap shares no namespace
+/// with the host (no network, its own pids, read-only /usr, tmpfs /tmp and /mnt/data, a read-only /dev with a
+/// small /dev/shm, no nested user namespaces). Root ignores the process-count limit, so a root host first drops
+/// to an unprivileged uid of the session's own with setpriv.
 /// </summary>
 internal sealed class PythonSandbox(ToolsOptions options)
 {
     public const string WorkDirectory = "/mnt/data";
+
+    private static readonly Lazy<byte[]?> Seccomp = new(SeccompFilter.ForCurrentArchitecture);
 
     private PythonOptions Python => options.Python;
 
@@ -19,6 +22,7 @@ internal sealed class PythonSandbox(ToolsOptions options)
     public string? MissingPrerequisite()
     {
         if (!OperatingSystem.IsLinux()) return "the python sandbox needs Linux (bubblewrap)";
+        if (Seccomp.Value is null) return $"the python sandbox has no seccomp filter for {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture} (only x64 and arm64)";
         if (!File.Exists(Python.PythonPath)) return $"python3 not found at {Python.PythonPath}";
         if (!File.Exists(Python.BubblewrapPath)) return $"bubblewrap not found at {Python.BubblewrapPath} (install the Debian package bubblewrap)";
         if (!File.Exists(Python.PrlimitPath)) return $"prlimit not found at {Python.PrlimitPath} (util-linux)";
@@ -62,6 +66,7 @@ internal sealed class PythonSandbox(ToolsOptions options)
         args.Add($"--nproc={processes}");
         args.Add($"--fsize={Python.MaxFileBytes}");
         args.Add("--core=0");
+        foreach (var a in new[] { Python.PythonPath, "-I", "-S", "-c", PythonLauncher.Source, Convert.ToBase64String(Seccomp.Value!) }) args.Add(a);
         args.Add(Python.BubblewrapPath);
         foreach (var a in BubblewrapArguments()) args.Add(a);
         args.Add(Python.PythonPath);
@@ -80,13 +85,19 @@ internal sealed class PythonSandbox(ToolsOptions options)
 
     private IEnumerable<string> BubblewrapArguments()
     {
+        var workDirBytes = Python.WorkDirBytes.ToString(CultureInfo.InvariantCulture);
         string[] fixedArgs =
         [
-            "--unshare-all", "--die-with-parent", "--new-session",
+            // --disable-userns: code cannot build nested namespaces (its own mounts, network, ids).
+            "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--ro-bind", "/usr", "/usr",
-            "--proc", "/proc", "--dev", "/dev",
-            "--size", Python.WorkDirBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/tmp",
-            "--size", Python.WorkDirBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", WorkDirectory,
+            "--proc", "/proc",
+            // /dev is a tmpfs of bubblewrap's with no size limit: read-only, with a small /dev/shm for POSIX semaphores.
+            "--dev", "/dev",
+            "--size", Python.SharedMemoryBytes.ToString(CultureInfo.InvariantCulture), "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
+            "--size", workDirBytes, "--tmpfs", "/tmp",
+            "--size", workDirBytes, "--tmpfs", WorkDirectory,
             "--chdir", WorkDirectory,
         ];
         foreach (var a in fixedArgs) yield return a;
@@ -103,7 +114,7 @@ internal sealed class PythonSandbox(ToolsOptions options)
                 yield return "--ro-bind"; yield return path; yield return path;
             }
         }
-        // The root bwrap builds is a tmpfs of its own; nothing but /tmp and the work dir stays writable.
+        // The root bwrap builds is a tmpfs of its own; nothing but /tmp, /dev/shm and the work dir stays writable.
         yield return "--remount-ro"; yield return "/";
     }
 }
