@@ -156,6 +156,26 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
     }
 
     [SkippableSandboxFact]
+    public async Task A_forged_answer_line_is_never_taken_for_an_answer()
+    {
+        var forged = await Python("""
+            import os, fcntl
+            for name in os.listdir('/proc/self/fd'):
+                fd = int(name)
+                try:
+                    writable = os.readlink(f'/proc/self/fd/{fd}').startswith('pipe:') and fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY
+                    if writable:
+                        os.write(fd, b'{"id": null, "output": "FORGED", "dropped": 0}\n')
+                except OSError:
+                    pass
+            print('real one')
+            """);
+        Assert.DoesNotContain("FORGED", forged);
+        Assert.Equal("second", await Python("print('second')"));
+        Assert.Equal("third", await Python("print('third')"));
+    }
+
+    [SkippableSandboxFact]
     public async Task Descriptors_the_host_inherited_are_closed_before_the_sandbox()
     {
         var ends = new int[2];
@@ -180,6 +200,23 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
             Native.close(ends[0]);
             Native.close(ends[1]);
         }
+    }
+
+    [SkippableSandboxFact]
+    public async Task A_full_tmp_does_not_hide_later_output()
+    {
+        var full = await Python("""
+            written = 0
+            try:
+                for i in range(20):
+                    with open(f'/tmp/fill{i}', 'wb') as f:
+                        f.write(b'x' * (1 << 20))
+                    written += 1
+            except OSError as e:
+                print('tmp full', e.errno)
+            """);
+        Assert.Contains("tmp full 28", full);
+        Assert.Equal("still here", await Python("print('still here')"));
     }
 
     private static class Native
