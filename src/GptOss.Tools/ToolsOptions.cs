@@ -67,7 +67,8 @@ public sealed class PythonOptions
     public int FirstSandboxUserId { get; set; } = 2_000_000_000;
     /// <summary>How many uids from <see cref="FirstSandboxUserId"/> on: the most python sessions at once on a root host.</summary>
     public int SandboxUserCount { get; set; } = 1024;
-    public int MaxProcesses { get; set; } = 32;
+    /// <summary>Tasks (processes and threads: the kernel counts both) of one session.</summary>
+    public int MaxProcesses { get; set; } = 96;
     /// <summary>Largest file the code may write (also caps its captured output file).</summary>
     public long MaxFileBytes { get; set; } = 64L << 20;
     /// <summary>Size of the private writable <c>/mnt/data</c> and <c>/tmp</c> (each a tmpfs).</summary>

@@ -23,6 +23,7 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
     {
         o.JavaScript.Enabled = false;
         o.Browser.Enabled = false;
+        o.MemoryLimitBytes = 1L << 30; // the production default: the thread test is about it
         o.Python.MaxFileBytes = 1L << 20;
         o.Python.WorkDirBytes = 8L << 20;
         o.Python.SharedMemoryBytes = SharedMemoryBytes;
@@ -153,6 +154,38 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
         foreach (var call in new[] { "unshare-user", "unshare-net", "clone-newuser", "keyctl", "perf_event_open", "bpf", "mount", "x32-getpid" })
             Assert.Contains($"{call} errno 1\n", text + "\n"); // EPERM: the seccomp filter's answer
         Assert.Contains("clone3 errno 38", text); // ENOSYS, so that glibc falls back to clone
+    }
+
+    [SkippableSandboxFact]
+    public async Task Threads_subprocesses_and_process_pools_still_work()
+    {
+        var text = await Python("""
+            import threading, subprocess, multiprocessing
+            held = bytes(500 << 20)  # the threads' stacks must leave room for data under the 1 GB limit
+            ready = threading.Barrier(65)
+            def work():
+                data = [bytearray(4096) for _ in range(64)]
+                try:
+                    ready.wait()
+                except threading.BrokenBarrierError:
+                    pass
+            threads = [threading.Thread(target=work) for _ in range(64)]
+            try:
+                for t in threads:
+                    t.start()
+                ready.wait()
+            except RuntimeError as e:
+                ready.abort()  # the started threads must end, or the call would hang until the time limit
+                print('started', sum(t.is_alive() for t in threads), e)
+            for t in threads:
+                if t.is_alive(): t.join()
+            print('threads', len(threads))
+            del held
+            print(subprocess.run(['echo', 'child'], capture_output=True, text=True).stdout.strip())
+            with multiprocessing.Pool(2) as pool:
+                print('pool', sum(pool.map(abs, [-1, -2, -3])))
+            """);
+        Assert.Equal("threads 64\nchild\npool 6", text);
     }
 
     [SkippableSandboxFact]

@@ -18,6 +18,7 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
             o.MemoryLimitBytes = 256L << 20;
             o.Python.MaxFileBytes = 1L << 20;
             o.Python.WorkDirBytes = 8L << 20;
+            o.Python.MaxProcesses = 32; // the fork bomb reaches it within the 3 s limit even on a loaded machine
         }));
 
         public void Dispose() => Factory.Dispose();

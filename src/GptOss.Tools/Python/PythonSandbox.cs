@@ -80,6 +80,9 @@ internal sealed class PythonSandbox(ToolsOptions options)
         start.Environment["LANG"] = "C.UTF-8";
         start.Environment["HOME"] = WorkDirectory;
         start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        // glibc reserves 64 MB of address space per malloc arena, up to 8 per core: a dozen threads would
+        // exhaust the address-space limit.
+        start.Environment["MALLOC_ARENA_MAX"] = "2";
         return start;
     }
 

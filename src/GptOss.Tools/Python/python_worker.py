@@ -4,7 +4,7 @@
 # protocol pipe is never taken for an answer. Each call's code runs in one persistent namespace; its stdout and
 # stderr (and those of any child process) go to a memory file, of which the first max_output bytes are
 # returned. Like Jupyter, the value of a trailing expression is shown.
-import ast, fcntl, json, os, resource, signal, sys, traceback
+import ast, fcntl, json, os, resource, signal, sys, threading, traceback
 
 # The protocol pipes move to the top of the descriptor table, close-on-exec: the code's own files, and its
 # child processes, never get them by accident.
@@ -19,6 +19,8 @@ sys.stdin = open(0, "r", closefd=False)
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the file-size limit a write fails instead of killing us
 # Outside /tmp and /mnt/data: code that fills them must not lose every later call's output.
 capture = os.memfd_create("tool_output")
+# Python threads get 2 MB stacks, not RLIMIT_STACK's 8 MB: 64 of them reserve 128 MB of the address-space limit, not 512.
+threading.stack_size(2 << 20)
 
 namespace = {"__name__": "__main__", "__builtins__": __builtins__}
 
