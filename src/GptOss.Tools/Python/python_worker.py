@@ -19,7 +19,8 @@ sys.stdin = open(0, "r", closefd=False)
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the file-size limit a write fails instead of killing us
 # Outside /tmp and /mnt/data: code that fills them must not lose every later call's output.
 capture = os.memfd_create("tool_output")
-# Python threads get 2 MB stacks, not RLIMIT_STACK's 8 MB: 64 of them reserve 128 MB of the address-space limit, not 512.
+# Python threads get 2 MB stacks, not RLIMIT_STACK's 8 MB: 64 of them reserve 128 MB of the address-space
+# limit, not 512.
 threading.stack_size(2 << 20)
 
 namespace = {"__name__": "__main__", "__builtins__": __builtins__}
