@@ -71,6 +71,17 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
         Assert.Equal("2", await other.RunAsync("python", "1 + 1"));
     }
 
+    [Theory]
+    [InlineData(0, 1024)]
+    [InlineData(int.MaxValue - 10, 1024)]
+    [InlineData(2_000_000_000, 0)]
+    public void A_uid_range_with_root_or_past_the_largest_uid_is_refused(int first, int count)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() =>
+            global::GptOss.Tools.Python.SandboxUsers.Rent(new PythonOptions { FirstSandboxUserId = first, SandboxUserCount = count }));
+        Assert.Contains($"Tools:Python:FirstSandboxUserId ({first}) and SandboxUserCount ({count})", error.Message);
+    }
+
     [SkippableSandboxFact]
     [SupportedOSPlatform("linux")]
     public async Task A_failed_availability_check_is_repeated_for_later_conversations()

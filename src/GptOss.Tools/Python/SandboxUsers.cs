@@ -12,6 +12,10 @@ internal static class SandboxUsers
     /// <summary>A uid of the configured range that no session of this process holds and no process runs as.</summary>
     public static Lease Rent(PythonOptions python)
     {
+        // uid 0 would be root, whom the process limit does not bind; past int.MaxValue the ids wrap.
+        if (python.FirstSandboxUserId < 1 || python.SandboxUserCount < 1 || (long)python.FirstSandboxUserId + python.SandboxUserCount > int.MaxValue)
+            throw new InvalidOperationException(
+                $"Tools:Python:FirstSandboxUserId ({python.FirstSandboxUserId}) and SandboxUserCount ({python.SandboxUserCount}) must give uids from 1 to {int.MaxValue}");
         lock (Leased)
         {
             // Another host process, or a dying sandbox of ours, may still run as a uid.
