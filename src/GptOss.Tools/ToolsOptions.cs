@@ -60,15 +60,28 @@ public sealed class PythonOptions
     public string PrlimitPath { get; set; } = "/usr/bin/prlimit";
     /// <summary>Used to drop root before entering the sandbox (root ignores process-count limits).</summary>
     public string SetprivPath { get; set; } = "/usr/bin/setpriv";
-    /// <summary>The unprivileged user the sandbox runs as when the host runs as root.</summary>
-    public int SandboxUserId { get; set; } = 65534;
-    public int MaxProcesses { get; set; } = 32;
+    /// <summary>
+    /// On a root host each session runs as a uid of its own, from this one on (the process limit counts per uid, so
+    /// sessions sharing one would share it). The default range is one no account or container tool hands out.
+    /// </summary>
+    public int FirstSandboxUserId { get; set; } = 2_000_000_000;
+    /// <summary>How many uids from <see cref="FirstSandboxUserId"/> on: the most python sessions at once on a root host.</summary>
+    public int SandboxUserCount { get; set; } = 1024;
+    /// <summary>Tasks (processes and threads: the kernel counts both) of one session.</summary>
+    public int MaxProcesses { get; set; } = 96;
     /// <summary>Largest file the code may write (also caps its captured output file).</summary>
     public long MaxFileBytes { get; set; } = 64L << 20;
     /// <summary>Size of the private writable <c>/mnt/data</c> and <c>/tmp</c> (each a tmpfs).</summary>
     public long WorkDirBytes { get; set; } = 128L << 20;
+    /// <summary>Size of the sandbox's <c>/dev/shm</c> (a tmpfs: POSIX semaphores and shared memory).</summary>
+    public long SharedMemoryBytes { get; set; } = 16L << 20;
     /// <summary>CPU seconds the whole session may use before it is killed and restarted.</summary>
     public int SessionCpuSeconds { get; set; } = 600;
+    /// <summary>
+    /// How long a failed start-up check of the sandbox is trusted before the next new conversation repeats it (the
+    /// cause may pass: a full process table, a missing program installed later). A passed check is kept.
+    /// </summary>
+    public TimeSpan AvailabilityRecheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class BrowserOptions

@@ -14,13 +14,13 @@ public interface IToolExecutorFactory
 
 /// <summary>
 /// Builds executors from <see cref="ToolsOptions"/>. What is costly or global lives here and is shared by every
-/// executor: the concurrency limit, the python sandbox check (done once), the corpus index and the HTTP client.
+/// executor: the concurrency limit, the python sandbox check (kept once passed), the corpus index and the HTTP client.
 /// </summary>
 public sealed class ToolExecutorFactory : IToolExecutorFactory, IDisposable
 {
     private readonly ToolsOptions _options;
     private readonly SemaphoreSlim _concurrency;
-    private readonly Lazy<string?> _pythonUnavailable;
+    private readonly PythonAvailability _pythonAvailability;
     private readonly Lazy<CorpusIndex>? _corpus;
     private readonly HttpClient? _http;
 
@@ -28,7 +28,7 @@ public sealed class ToolExecutorFactory : IToolExecutorFactory, IDisposable
     {
         _options = options;
         _concurrency = new SemaphoreSlim(Math.Max(1, options.MaxConcurrentCalls));
-        _pythonUnavailable = new Lazy<string?>(() => PythonSandboxCheck.WhyUnavailable(new PythonSandbox(options), options));
+        _pythonAvailability = new PythonAvailability(() => PythonSandboxCheck.WhyUnavailable(new PythonSandbox(options), options), options.Python.AvailabilityRecheckInterval);
         var browser = options.Browser;
         if (browser.CorpusDirectory is { Length: > 0 } corpus)
             _corpus = new Lazy<CorpusIndex>(() => CorpusIndex.Build(corpus, browser.MaxDocumentBytes));
@@ -45,7 +45,7 @@ public sealed class ToolExecutorFactory : IToolExecutorFactory, IDisposable
         if (_options.JavaScript.Enabled) tools.Add(new JavaScriptTool(_options));
         if (_options.Python.Enabled)
         {
-            if (_pythonUnavailable.Value is { } reason) unavailable["python"] = reason;
+            if (_pythonAvailability.WhyUnavailable() is { } reason) unavailable["python"] = reason;
             else tools.Add(new PythonTool(_options, new PythonSandbox(_options)));
         }
         if (_options.Browser.Enabled)

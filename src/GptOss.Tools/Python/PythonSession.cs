@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -17,7 +18,9 @@ internal abstract record PythonOutcome
 
 /// <summary>
 /// One sandboxed python worker process and its line protocol: a JSON request per line on stdin, a JSON answer
-/// per line on stdout. Answers are read with a size bound, since the code can write to any of its descriptors.
+/// per line on stdout. The code can write to any of its descriptors, so answers are read with a size bound and
+/// must carry their request's random id: a line the code forged ends the session instead of shifting every later
+/// answer by one.
 /// </summary>
 internal sealed class PythonSession : IDisposable
 {
@@ -30,14 +33,16 @@ internal sealed class PythonSession : IDisposable
     });
 
     private readonly Process _process;
+    private readonly SandboxUsers.Lease? _user;
     private readonly Stream _answers;
     private readonly StringBuilder _stderr = new();
     private readonly byte[] _buffer = new byte[64 * 1024];
     private int _buffered;
 
-    private PythonSession(Process process)
+    private PythonSession(Process process, SandboxUsers.Lease? user)
     {
         _process = process;
+        _user = user;
         _answers = process.StandardOutput.BaseStream;
         process.ErrorDataReceived += (_, e) =>
         {
@@ -49,17 +54,28 @@ internal sealed class PythonSession : IDisposable
 
     public static PythonSession Start(PythonSandbox sandbox)
     {
-        var process = Process.Start(sandbox.CreateStartInfo(WorkerSource.Value))
-            ?? throw new InvalidOperationException("the python sandbox process did not start");
-        return new PythonSession(process);
+        var user = sandbox.RentUser();
+        try
+        {
+            var process = Process.Start(sandbox.CreateStartInfo(WorkerSource.Value, user))
+                ?? throw new InvalidOperationException("the python sandbox process did not start");
+            return new PythonSession(process, user);
+        }
+        catch
+        {
+            user?.Dispose();
+            throw;
+        }
     }
 
     public bool HasExited => _process.HasExited;
 
     public async Task<PythonOutcome> RunAsync(string code, TimeSpan timeLimit, int maxOutputBytes, CancellationToken cancellationToken)
     {
+        var id = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
         var request = new JsonObject
         {
+            ["id"] = id,
             ["code"] = code,
             ["cpu_seconds"] = Math.Max(1, (int)Math.Ceiling(timeLimit.TotalSeconds)),
             ["max_output"] = maxOutputBytes,
@@ -74,6 +90,7 @@ internal sealed class PythonSession : IDisposable
             var line = await ReadLineAsync(maxOutputBytes * 6 + 4096, deadline.Token).ConfigureAwait(false);
             if (line is null) return await DiedAsync("it exited").ConfigureAwait(false);
             var answer = JsonNode.Parse(line);
+            if (answer?["id"]?.GetValue<string>() != id) throw new ProtocolViolation("an answer without this request's id");
             return new PythonOutcome.Completed(
                 answer?["output"]?.GetValue<string>() ?? "",
                 answer?["dropped"]?.GetValue<long>() ?? 0,
@@ -167,6 +184,7 @@ internal sealed class PythonSession : IDisposable
     {
         Kill();
         _process.Dispose();
+        _user?.Dispose();
     }
 
     private sealed class ProtocolViolation(string message) : Exception(message);

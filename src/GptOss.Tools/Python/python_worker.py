@@ -1,20 +1,29 @@
 # The python tool's worker: runs inside the sandbox, one per conversation. It reads one JSON request per
-# line on stdin ({"code": ..., "cpu_seconds": ..., "max_output": ...}) and answers one JSON line
-# ({"output": ..., "dropped": n}) on a private copy of the original stdout. Each call's code runs in one
-# persistent namespace; its stdout and stderr (and those of any child process) go to a file, of which the
-# first max_output bytes are returned. Like Jupyter, the value of a trailing expression is shown.
-import ast, json, os, resource, signal, sys, traceback
+# line ({"id": ..., "code": ..., "cpu_seconds": ..., "max_output": ...}) and answers one JSON line
+# ({"id": ..., "output": ..., "dropped": n}) carrying the request's id, so that a line the code writes to the
+# protocol pipe is never taken for an answer. Each call's code runs in one persistent namespace; its stdout and
+# stderr (and those of any child process) go to a memory file, of which the first max_output bytes are
+# returned. Like Jupyter, the value of a trailing expression is shown.
+import ast, fcntl, json, os, resource, signal, sys, threading, traceback
 
-protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-requests = os.fdopen(os.dup(0), "r", encoding="utf-8")
+# The protocol pipes move to the top of the descriptor table, close-on-exec: the code's own files, and its
+# child processes, never get them by accident.
+top = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1024) - 1
+answers = os.fdopen(fcntl.fcntl(1, fcntl.F_DUPFD_CLOEXEC, top - 1), "w", encoding="utf-8")
+requests = os.fdopen(fcntl.fcntl(0, fcntl.F_DUPFD_CLOEXEC, top - 1), "r", encoding="utf-8")
 null = os.open("/dev/null", os.O_RDONLY)
 os.dup2(null, 0)  # user code reading stdin sees end of file, not the next request
+os.dup2(null, 1)  # nor writes into the answers before its first call redirects it
 os.close(null)
 sys.stdin = open(0, "r", closefd=False)
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the file-size limit a write fails instead of killing us
+# Outside /tmp and /mnt/data: code that fills them must not lose every later call's output.
+capture = os.memfd_create("tool_output")
+# Python threads get 2 MB stacks, not RLIMIT_STACK's 8 MB: 64 of them reserve 128 MB of the address-space
+# limit, not 512.
+threading.stack_size(2 << 20)
 
 namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-capture_path = "/tmp/.tool_output"
 
 
 def run(code):
@@ -45,8 +54,9 @@ def call(request):
     for stream in (sys.stdout, sys.stderr):
         quiet_flush(stream)
     sys.stdout = sys.stderr = None
-    fd = os.open(capture_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.dup2(fd, 1); os.dup2(fd, 2); os.close(fd)
+    os.ftruncate(capture, 0)
+    os.lseek(capture, 0, os.SEEK_SET)
+    os.dup2(capture, 1); os.dup2(capture, 2)
     sys.stdout = open(1, "w", encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = open(2, "w", encoding="utf-8", errors="replace", closefd=False)
     try:
@@ -75,8 +85,9 @@ def quiet_flush(stream):
 
 def read_output(limit):
     """The output, or its head and tail when too long: a traceback's last lines matter most."""
-    with open(capture_path, "rb") as f:
+    with open(capture, "rb", closefd=False) as f:
         size = os.fstat(f.fileno()).st_size
+        f.seek(0)
         if size <= limit:
             return {"output": f.read().decode("utf-8", errors="replace"), "dropped": 0}
         tail = limit // 4
@@ -87,9 +98,13 @@ def read_output(limit):
 
 
 for line in requests:
+    request_id = None
     try:
-        answer = call(json.loads(line))
+        request = json.loads(line)
+        request_id = request["id"]
+        answer = call(request)
     except BaseException as e:  # a broken worker state: report it and keep serving
         answer = {"output": f"worker error: {type(e).__name__}: {e}", "dropped": 0}
-    protocol.write(json.dumps(answer) + "\n")
-    protocol.flush()
+    answer["id"] = request_id
+    answers.write(json.dumps(answer) + "\n")
+    answers.flush()
