@@ -106,8 +106,8 @@ public sealed unsafe class Mxfp4GemvTests
     }
 
     /// <summary>
-    /// Every E8M0 exponent, including 0 (the subnormal 2^-127) and 255 (2^128, beyond float): one
-    /// exponent per row, x scaled so each row's result is a normal float.
+    /// Every E8M0 exponent, including 0 (the subnormal 2^-127) and 255 (+∞ as in the reference: a NaN or ±∞ row): one
+    /// exponent per row, x scaled so each other row's result is a normal float.
     /// </summary>
     [Theory]
     [MemberData(nameof(IsaActivationCases))]
@@ -135,7 +135,7 @@ public sealed unsafe class Mxfp4GemvTests
             for (int r = 0; r < rows; r++)
             {
                 var (dot, magnitude) = w.Dot(r, xValues);
-                Assert.True(magnitude > 1e-3 && magnitude < 1e30, $"test data out of range at exponent {exponent + r}");
+                Assert.True(!double.IsFinite(dot) || magnitude > 1e-3 && magnitude < 1e30, $"test data out of range at exponent {exponent + r}");
                 Reference.Within(dot, y.AsSpan()[r], 1e-5 * magnitude + RoundingBound(w, r, xValues, activations), $"exponent {exponent + r}");
             }
         }
