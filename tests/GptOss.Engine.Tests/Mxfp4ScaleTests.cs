@@ -50,12 +50,13 @@ public sealed unsafe class Mxfp4ScaleTests
         AssertSameValues(expected, weights.to(ScalarType.Float32).contiguous().data<float>().ToArray());
     }
 
-    public static TheoryData<KernelIsa> Isas() => new(KernelIsas.Supported);
+    public static TheoryData<string> Isas() => new(KernelIsas.Supported.Select(i => i.ToString()));
 
     [Theory]
     [MemberData(nameof(Isas))]
-    public void The_kernel_dequantizers_decode_as_the_reference(KernelIsa isa)
+    public void The_kernel_dequantizers_decode_as_the_reference(string isaName)
     {
+        var isa = Enum.Parse<KernelIsa>(isaName);
         var (blocks, scales) = EveryCodeUnderEachScale();
         using var w = new Mxfp4Data(blocks, scales, 1, scales.Length * 32);
         using var f32 = new NativeArray<float>(w.Cols);
@@ -70,7 +71,7 @@ public sealed unsafe class Mxfp4ScaleTests
         AssertSameValues(ReferenceDequantize(blocks, scales, ScalarType.BFloat16), bf16.ToArray().Select(b => (float)Reference.Bf16(b)).ToArray());
     }
 
-    public static TheoryData<KernelIsa, Mxfp4Activations> IsaActivationCases() => Mxfp4GemvTests.IsaActivationCases();
+    public static TheoryData<string, string> IsaActivationCases() => Mxfp4GemvTests.IsaActivationCases();
 
     /// <summary>
     /// A row whose second block has scale 255 gives what a matmul over the reference's weights gives: NaN where the block
@@ -79,8 +80,10 @@ public sealed unsafe class Mxfp4ScaleTests
     /// </summary>
     [Theory]
     [MemberData(nameof(IsaActivationCases))]
-    public void Fused_kernels_give_a_scale_255_block_the_references_infinities(KernelIsa isa, Mxfp4Activations activations)
+    public void Fused_kernels_give_a_scale_255_block_the_references_infinities(string isaName, string activationsName)
     {
+        var isa = Enum.Parse<KernelIsa>(isaName);
+        var activations = Enum.Parse<Mxfp4Activations>(activationsName);
         const int Cols = 64, Rows = 4;
         var blocks = new byte[Rows * 32];
         blocks.AsSpan().Fill(0x22);                   // every weight code 2 (+1.0)
@@ -117,8 +120,10 @@ public sealed unsafe class Mxfp4ScaleTests
     /// <summary>The expert block of one token whose expert has a scale-255 block in its gate/up weights: no finite output.</summary>
     [Theory]
     [MemberData(nameof(IsaActivationCases))]
-    public void The_fused_expert_block_propagates_a_scale_255_block(KernelIsa isa, Mxfp4Activations activations)
+    public void The_fused_expert_block_propagates_a_scale_255_block(string isaName, string activationsName)
     {
+        var isa = Enum.Parse<KernelIsa>(isaName);
+        var activations = Enum.Parse<Mxfp4Activations>(activationsName);
         const int Hidden = 64, Intermediate = 64;
         var random = new Random(9);
         using var gateUp = Mxfp4Data.Random(random, 2 * Intermediate, Hidden);

@@ -9,7 +9,7 @@ namespace GptOss.Engine.Kernels;
 /// <see cref="Pool"/>; scratch is kept between calls, so a call allocates nothing once shapes are
 /// seen. One caller at a time (like the pool).
 /// </summary>
-public sealed unsafe partial class CpuKernels : IDisposable
+internal sealed unsafe partial class CpuKernels : IDisposable
 {
     private readonly NativeBuffer<float> _split = new();
     private readonly NativeBuffer<ushort> _bf16Input = new();
