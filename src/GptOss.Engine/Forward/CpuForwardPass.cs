@@ -73,7 +73,7 @@ internal sealed unsafe class CpuForwardPass : IForwardPass
             _attention[l].Decode(residual, cache.Layers[l], position);
             _moe[l].Decode(residual, _bf16);
         }
-        // The final norm as a row, not the tensor norm's eight libtorch ops (~0.3 ms per token).
+        // The final norm as a row too: a tensor norm is eight libtorch calls per token.
         _weights.FinalNorm.Forward(residual, residual, hidden, _bf16);
         fixed (float* y = logits) Logits(residual, y);
     }

@@ -66,8 +66,8 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     }
 
     /// <summary>
-    /// An expert over a few tokens straight from its packed bytes (the MXFP4 GEMM kernel; measured faster than
-    /// dequantize + GEMM up to ~8 tokens). Outputs are rounded to the activation dtype where the batched path's are.
+    /// An expert over a few tokens straight from its packed bytes (the MXFP4 GEMM kernel: few tokens cannot repay a
+    /// dequantized copy). Outputs are rounded to the activation dtype where the batched path's are.
     /// </summary>
     private Tensor PackedGemm(int expert, Tensor x, ScalarType type)
     {

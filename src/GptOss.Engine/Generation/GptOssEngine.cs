@@ -106,8 +106,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     /// <remarks>
     /// Generation runs on a thread of its own and does not wait for the caller between tokens: prefill, then sample →
     /// hand over → decode, with one token waiting in hand, so the caller's work on a token overlaps the next decodes and
-    /// no token waits for a thread-pool hop (in a busy process, xunit's for one, a hop per token cost 10–13 ms of a
-    /// ~100 ms token). It stops two tokens ahead of the caller at most. Cancellation marks the next token the caller
+    /// no token waits for a thread-pool hop (costly in a busy process). It stops two tokens ahead of the caller at most. Cancellation marks the next token the caller
     /// receives, as before; tokens computed ahead may already be in the cache, which the next prompt does not reuse.
     /// </remarks>
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(IReadOnlyList<int> prompt, GenerationOptions options,

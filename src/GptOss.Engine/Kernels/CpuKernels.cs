@@ -188,8 +188,7 @@ internal sealed unsafe partial class CpuKernels : IDisposable
 
     /// <summary>
     /// A GEMV over rows [start, end), one row after the other: each thread reads one sequential stream, which the
-    /// prefetcher keeps ahead of (several interleaved row streams measured ~30 % slower from DRAM, despite sharing
-    /// the activation loads).
+    /// prefetcher keeps ahead of (interleaved row streams read DRAM slower, despite sharing the activation loads).
     /// </summary>
     private readonly struct GemvJob<TDot>(TDot dot, float* y, Bias bias) : IRangeJob where TDot : struct, IRowDot
     {

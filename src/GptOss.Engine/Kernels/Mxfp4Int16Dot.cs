@@ -17,8 +17,7 @@ internal static unsafe class Mxfp4Int16Dot
 {
     /// <summary>
     /// How far ahead of its loads the row loop prefetches its blocks (and its scales as many rows ahead): ~2.8 rows of
-    /// 20b's 2880 columns. The expert block at 20b shapes, alternating in one process: blocks prefetched, 2 threads
-    /// 1.34 → 1.27 ms, 1 thread 3.0 → 2.55 ms; the scales too, a further 3–7 % (5 of 5 pairs on one thread, 4 of 5 on two).
+    /// 20b's 2880 columns, so DRAM latency hides behind the rows in flight (measurements: docs/performance.md, stop 12).
     /// </summary>
     private const int PrefetchBytes = 4096;
 
@@ -45,7 +44,7 @@ internal static unsafe class Mxfp4Int16Dot
 
     /// <summary>
     /// <paramref name="count"/> consecutive rows (row k's blocks and scales follow row k − 1's) → results[0..count), the
-    /// constants and the masks of a row's last partial step built once per call (a 90-block row from L2: 46.6 → 44.0 ns).
+    /// constants and the masks of a row's last partial step built once per call, not per row.
     /// </summary>
     /// <remarks>
     /// Written for the JIT: constants built in the method and passed by value, accumulators never passed by reference
