@@ -13,6 +13,7 @@ internal enum ForwardPassKind
     Tensor,
 }
 
+/// <summary>Picks and builds a model's forward pass (once, at load).</summary>
 internal static class ForwardPasses
 {
     /// <summary>The pass for the weights' device: the CPU kernels on the CPU, tensors elsewhere.</summary>

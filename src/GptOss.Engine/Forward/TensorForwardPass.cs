@@ -1,3 +1,4 @@
+using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Model;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -42,8 +43,9 @@ internal sealed class TensorForwardPass : IForwardPass
     {
         using var scope = torch.NewDisposeScope();
         using var values = Prefill([token], position, cache, allPositions: false).cpu().contiguous();
-        new ReadOnlySpan<float>(Checkpoints.MappedTensor.Data(values), logits.Length).CopyTo(logits);
+        new ReadOnlySpan<float>(MappedTensor.Data(values), logits.Length).CopyTo(logits);
     }
 
+    /// <summary>Holds no native memory of its own: its weights and tables are tensors.</summary>
     public void Dispose() { }
 }
