@@ -1,5 +1,4 @@
 using GptOss.Engine.Kernels;
-using GptOss.Engine.Model;
 using GptOss.Engine.Tests.Kernels;
 
 namespace GptOss.Engine.Tests;

@@ -1,4 +1,5 @@
 using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Forward;
 using GptOss.Engine.Kernels;
 using GptOss.Engine.Model;
 using TorchSharp;
@@ -8,12 +9,12 @@ using static TorchSharp.torch;
 namespace GptOss.Engine.Tests;
 
 /// <summary>
-/// The CPU attention (one decoded row on raw pointers, several rows through the visible-keys kernel) against the
-/// tensor path on random weights, step by step through one cache each: a prefill of several row blocks, longer than the
+/// The CPU pass's attention block (one decoded row on raw pointers, a prompt's rows through the visible-keys kernel)
+/// against the tensor pass's block on the same random weights, step by step through one cache each: a prefill of several row blocks, longer than the
 /// sliding ring; decodes past the window (the ring wraps); a rollback resumed with different rows (prefix reuse); more
 /// prefill after decodes. With a tiny scratch budget every pass is split over many dispatches.
 /// </summary>
-public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
+public sealed unsafe class CpuAttentionTests(ITestOutputHelper output) : IDisposable
 {
     private const int Window = 5, Rollback = 3, Context = 64, LongPrompt = 37;
     private readonly TempDirectory _dir = WriteCheckpoint();
@@ -30,54 +31,66 @@ public sealed class CpuAttentionTests(ITestOutputHelper output) : IDisposable
         return dir;
     }
 
-    public static TheoryData<ScalarType, KernelIsa, bool> Cases()
+    public static TheoryData<ScalarType, string, bool> Cases()
     {
-        var data = new TheoryData<ScalarType, KernelIsa, bool>();
+        var data = new TheoryData<ScalarType, string, bool>();
         foreach (var isa in KernelIsas.Supported)
             foreach (var type in new[] { ScalarType.Float32, ScalarType.BFloat16 })
                 foreach (bool tinyScratch in new[] { false, true })
-                    data.Add(type, isa, tinyScratch);
+                    data.Add(type, isa.ToString(), tinyScratch);
         return data;
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void MatchesTheTensorPathThroughDecodeRollbackAndPrefill(ScalarType type, KernelIsa isa, bool tinyScratch)
+    public void MatchesTheTensorPathThroughDecodeRollbackAndPrefill(ScalarType type, string isaName, bool tinyScratch)
     {
+        var isa = Enum.Parse<KernelIsa>(isaName);
         using var checkpoint = Checkpoint.Open(_dir.Path);
         var config = checkpoint.Config;
         using var pool = new KernelThreadPool(2);
         using var kernels = new CpuKernels(pool, isa);
         using var scratch = new CpuAttentionScratch(kernels, tinyScratch ? 1 : SinkAttention.DefaultScratchFloats);
         var rope = new RotaryEmbedding(config, Context, CPU);
-        // The reference uses the same GEMV kernel for single rows, so only the attention math differs.
-        var w = new WeightLoader(checkpoint, CPU, type, kernels);
+        var w = new WeightLoader(checkpoint, CPU, type);
         using var inference = torch.inference_mode();
         var generator = torch.manual_seed(5);
         foreach (int layer in new[] { 0, 1 })
         {
-            var reference = new AttentionBlock(w, layer, rope, cpu: null);
-            var cpu = new AttentionBlock(w, layer, rope, scratch);
-            Assert.Equal(layer == 0 ? Window : 0, cpu.Window);
-            int capacity = cpu.Window == 0 ? Context : Window + Rollback;
-            using var referenceCache = new LayerKvCache(capacity, cpu.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
-            using var cpuCache = new LayerKvCache(capacity, cpu.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
+            var weights = AttentionWeights.Load(w, layer);
+            var reference = new TensorAttentionBlock(weights, rope, config);
+            var cpu = new CpuAttentionBlock(weights, rope, config, type, scratch);
+            Assert.Equal(layer == 0 ? Window : 0, weights.Window);
+            int capacity = weights.Window == 0 ? Context : Window + Rollback;
+            using var referenceCache = new LayerKvCache(capacity, weights.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
+            using var cpuCache = new LayerKvCache(capacity, weights.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
 
             void Step(int start, int rows, string what)
             {
                 using var scope = torch.NewDisposeScope();
                 var x = torch.randn([rows, config.HiddenSize], generator: generator).to(type);
                 var expected = reference.Forward(x, referenceCache, start) - x;
-                var actual = cpu.Forward(x, cpuCache, start) - x;
+                var actual = cpu.Prefill(x, cpuCache, start) - x;
                 BlockOutputs.AssertClose(expected, actual, type, $"layer {layer} {what} at {start}", output);
             }
 
+            void Decode(int position, string what)
+            {
+                using var scope = torch.NewDisposeScope();
+                var x = torch.randn([1, config.HiddenSize], generator: generator).to(type);
+                var expected = reference.Forward(x, referenceCache, position) - x;
+                var row = x.to(ScalarType.Float32, copy: true).contiguous();
+                cpu.Decode((float*)MappedTensor.Data(row), cpuCache, position);
+                BlockOutputs.AssertClose(expected, row.to(type) - x, type, $"layer {layer} {what} at {position}", output);
+            }
+
             Step(0, LongPrompt, "prefill of several row blocks");
-            for (int p = LongPrompt; p < LongPrompt + 8; p++) Step(p, 1, "decode");
+            for (int p = LongPrompt; p < LongPrompt + 8; p++) Decode(p, "decode");
             int back = LongPrompt + 6;
             Assert.True(cpuCache.CanResumeAt(back) && referenceCache.CanResumeAt(back));
-            for (int p = back; p < back + 4; p++) Step(p, 1, "decode after a rollback");
+            for (int p = back; p < back + 3; p++) Decode(p, "decode after a rollback");
+            Step(back + 3, 1, "a one-row prompt (the decode's row path on tensors)");
             Step(back + 4, 4, "prefill after decodes");
-            Step(back + 8, 1, "decode");
+            Decode(back + 8, "decode");
         }
     }
 

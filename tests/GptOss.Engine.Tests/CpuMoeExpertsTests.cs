@@ -1,4 +1,5 @@
-using GptOss.Engine.Generation;
+using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Forward;
 using GptOss.Engine.Kernels;
 using GptOss.Engine.Model;
 using TorchSharp;
@@ -10,7 +11,7 @@ namespace GptOss.Engine.Tests;
 /// The CPU expert paths (fused decode kernel, packed MXFP4 GEMM for a few tokens per expert, dequantize + GEMM for
 /// many) against the tensor-lookup reference, in float32 on random packed weights.
 /// </summary>
-public sealed class CpuMoeExpertsTests : IDisposable
+public sealed unsafe class CpuMoeExpertsTests : IDisposable
 {
     private const int Experts = 4, TopK = 2, Hidden = 64, Intermediate = 96;
     private readonly KernelThreadPool _pool = new(2);
@@ -22,19 +23,30 @@ public sealed class CpuMoeExpertsTests : IDisposable
     [InlineData(40, false)]   // ~20 tokens per expert: dequantize once + GEMM
     public void KernelPathsMatchTheReference(int tokens, bool decode)
     {
+        using var scratch = new CpuExpertScratch(new CpuKernels(_pool));
         using var scope = torch.NewDisposeScope();
         using var inference = torch.inference_mode();
         var weights = RandomWeights(seed: 7);
         var hidden = torch.randn([tokens, Hidden], generator: torch.manual_seed(tokens));
         var selection = RandomSelection(tokens, new Random(tokens));
 
-        var expected = new DequantizingMoeExperts(weights, new Mxfp4(CPU)).Forward(hidden, selection, decode);
-        var actual = new CpuMoeExperts(weights, new CpuExpertScratch(new CpuKernels(_pool))).Forward(hidden, selection, decode);
+        var expected = new DequantizingMoeExperts(weights, new Mxfp4(CPU)).Forward(hidden, selection);
+        var experts = new CpuMoeExperts(weights, scratch);
+        var actual = decode ? DecodeOne(experts, hidden, selection) : experts.Forward(hidden, selection);
 
         double scale = expected.abs().max().item<float>();
         double diff = (actual - expected).abs().max().item<float>();
         Assert.True(scale > 1, $"degenerate test data (max |y| = {scale})");
         Assert.True(diff < 1e-5 * scale, $"max |diff| {diff} at max |y| {scale}");
+    }
+
+    /// <summary>The decode's fused kernel on one token's float32 row.</summary>
+    private static Tensor DecodeOne(CpuMoeExperts experts, Tensor hidden, ExpertSelection selection)
+    {
+        var h = hidden.contiguous();
+        var output = torch.empty_like(h);
+        experts.Decode((float*)MappedTensor.Data(h), selection.Experts, selection.Weights, (float*)MappedTensor.Data(output));
+        return output;
     }
 
     private static MoeExpertWeights RandomWeights(int seed)

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Forward;
 using GptOss.Engine.Generation;
 using GptOss.Engine.Model;
 using TorchSharp;
@@ -19,7 +20,7 @@ namespace GptOss.Engine;
 public sealed class GptOssEngine : ITokenGenerator, IDisposable
 {
     private readonly Checkpoint _checkpoint;
-    private readonly GptOssModel _model;
+    private readonly IForwardPass _pass;
     private readonly KvCache _cache;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _prefillChunk;
@@ -29,22 +30,26 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     public ModelConfig Config => _checkpoint.Config;
     public CheckpointLayout Layout => _checkpoint.Layout;
     public ActivationDType DType { get; }
-    public string Device => _model.Device.ToString();
+    public string Device { get; }
     /// <summary>Time <see cref="Load"/> took.</summary>
     public TimeSpan LoadTime { get; private init; }
 
-    private GptOssEngine(Checkpoint checkpoint, GptOssModel model, ModelDescriptor descriptor, ActivationDType dtype, int prefillChunk)
+    private GptOssEngine(Checkpoint checkpoint, IForwardPass pass, KvCache cache, ModelDescriptor descriptor, ActivationDType dtype, string device, int prefillChunk)
     {
         _prefillChunk = prefillChunk;
         _checkpoint = checkpoint;
-        _model = model;
-        _cache = model.NewCache();
+        _pass = pass;
+        _cache = cache;
         Model = descriptor;
         DType = dtype;
+        Device = device;
     }
 
     /// <summary>Opens the checkpoint in <paramref name="modelDir"/> (HF folder, sharded or not, or OpenAI <c>original/</c>).</summary>
-    public static GptOssEngine Load(string modelDir, EngineOptions? options = null)
+    public static GptOssEngine Load(string modelDir, EngineOptions? options = null) => Load(modelDir, options, pass: null);
+
+    /// <param name="pass">The forward pass to run; null = the device's own (<see cref="ForwardPasses.DefaultFor"/>).</param>
+    internal static GptOssEngine Load(string modelDir, EngineOptions? options, ForwardPassKind? pass)
     {
         options ??= new EngineOptions();
         var clock = Stopwatch.StartNew();
@@ -57,13 +62,18 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             var config = checkpoint.Config;
             int context = options.MaxContext > 0 ? Math.Min(options.MaxContext, config.MaxPositionEmbeddings) : Math.Min(config.MaxPositionEmbeddings, 4096);
             var type = options.DType == ActivationDType.Float32 ? ScalarType.Float32 : ScalarType.BFloat16;
-            GptOssModel model;
-            using (torch.inference_mode())
-                model = new GptOssModel(checkpoint, type, device, context, options.SlidingRollback, options.Threads);
-            var descriptor = new ModelDescriptor(options.Name ?? Path.GetFileName(checkpoint.Directory.TrimEnd('/')), config.VocabSize, context);
             if (options.PrefillChunkTokens < 1)
                 throw new ArgumentException($"EngineOptions.PrefillChunkTokens must be at least 1 (got {options.PrefillChunkTokens})", nameof(options));
-            return new GptOssEngine(checkpoint, model, descriptor, options.DType, options.PrefillChunkTokens) { LoadTime = clock.Elapsed };
+            ModelWeights weights;
+            IForwardPass forward;
+            using (torch.inference_mode())
+            {
+                weights = ModelWeights.Load(checkpoint, type, device);
+                forward = ForwardPasses.Create(pass ?? ForwardPasses.DefaultFor(device), weights, new RotaryEmbedding(config, context, device), options.Threads);
+            }
+            var descriptor = new ModelDescriptor(options.Name ?? Path.GetFileName(checkpoint.Directory.TrimEnd('/')), config.VocabSize, context);
+            return new GptOssEngine(checkpoint, forward, weights.NewCache(context, options.SlidingRollback), descriptor, options.DType, device.ToString(),
+                options.PrefillChunkTokens) { LoadTime = clock.Elapsed };
         }
         catch
         {
@@ -96,8 +106,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     /// <remarks>
     /// Generation runs on a thread of its own and does not wait for the caller between tokens: prefill, then sample →
     /// hand over → decode, with one token waiting in hand, so the caller's work on a token overlaps the next decodes and
-    /// no token waits for a thread-pool hop (in a busy process, xunit's for one, a hop per token cost 10–13 ms of a
-    /// ~100 ms token). It stops two tokens ahead of the caller at most. Cancellation marks the next token the caller
+    /// no token waits for a thread-pool hop (costly in a busy process). It stops two tokens ahead of the caller at most. Cancellation marks the next token the caller
     /// receives, as before; tokens computed ahead may already be in the cache, which the next prompt does not reuse.
     /// </remarks>
     public async IAsyncEnumerable<GeneratedToken> GenerateAsync(IReadOnlyList<int> prompt, GenerationOptions options,
@@ -209,20 +218,38 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     internal float[] Decode(int token)
     {
         ValidatePrompt([token]);
-        return Run([token], _cache.Tokens.Count, allPositions: false, decode: true, into: _decodeLogits ??= new float[Config.VocabSize]);
+        int position = _cache.Tokens.Count;
+        EnsureFits(position, 1);
+        var logits = _decodeLogits ??= new float[Config.VocabSize];
+        using var inference = torch.inference_mode();
+        try
+        {
+            _pass.DecodeOne(token, position, _cache, logits);
+            _cache.Appended([token]);
+            return logits;
+        }
+        catch
+        {
+            _cache.Truncate(0);   // a half-written cache must not be reused
+            throw;
+        }
+    }
+
+    private void EnsureFits(int start, int count)
+    {
+        if (start + count > Model.ContextLength)
+            throw new ArgumentException($"{start + count} positions exceed the context length {Model.ContextLength} (EngineOptions.MaxContext)");
     }
 
     /// <summary>
-    /// Runs <paramref name="tokens"/> from position <paramref name="start"/> in chunks of at most
+    /// Runs a prompt's <paramref name="tokens"/> from position <paramref name="start"/> in chunks of at most
     /// <see cref="EngineOptions.PrefillChunkTokens"/> (bounding the attention score memory of long prompts); returns
-    /// float32 logits of every position (flattened) or of the last one. <paramref name="decode"/>: one generated token.
+    /// float32 logits of every position (flattened) or of the last one.
     /// </summary>
-    /// <param name="into">Where the last position's logits go (not with <paramref name="allPositions"/>); null = a new array.</param>
-    private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions, bool decode = false, float[]? into = null)
+    private float[] Run(IReadOnlyList<int> tokens, int start, bool allPositions)
     {
-        if (start + tokens.Count > Model.ContextLength)
-            throw new ArgumentException($"{start + tokens.Count} positions exceed the context length {Model.ContextLength} (EngineOptions.MaxContext)");
-        var result = into ?? new float[(allPositions ? tokens.Count : 1) * (long)Config.VocabSize];
+        EnsureFits(start, tokens.Count);
+        var result = new float[(allPositions ? tokens.Count : 1) * (long)Config.VocabSize];
         using var inference = torch.inference_mode();
         try
         {
@@ -231,7 +258,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
                 var chunk = tokens.Skip(done).Take(_prefillChunk).ToArray();
                 bool last = done + chunk.Length == tokens.Count;
                 using var scope = torch.NewDisposeScope();
-                var logits = _model.Forward(chunk, start + done, _cache, allPositions, decode);
+                var logits = _pass.Prefill(chunk, start + done, _cache, allPositions);
                 _cache.Appended(chunk);
                 if (allPositions || last)
                     CopyLogits(logits, result, allPositions ? checked(done * Config.VocabSize) : 0);
@@ -267,7 +294,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     public void Dispose()
     {
         _cache.Dispose();
-        _model.Dispose();
+        _pass.Dispose();
         _checkpoint.Dispose();
         _gate.Dispose();
     }

@@ -9,7 +9,7 @@ namespace GptOss.Engine.Kernels;
 /// columns first, then the 16 odd ones, so one 16-lane vector meets the low nibbles (MXFP4) or the
 /// low halves of 32-bit lanes (BF16) of that block. Columns past the last full block stay in place.
 /// </summary>
-public static unsafe class ActivationSplit
+internal static unsafe class ActivationSplit
 {
     public const int Block = 32;
 

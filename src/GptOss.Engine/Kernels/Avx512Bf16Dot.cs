@@ -6,8 +6,8 @@ namespace GptOss.Engine.Kernels;
 /// <summary>
 /// BF16 rows against a BF16 vector with AVX512-BF16's <c>vdpbf16ps</c>, which .NET does not expose: 124 bytes of
 /// machine code (<c>Native/bf16_rows.s</c>, assembled by <c>tools/native-kernels/assemble.sh</c>) in an executable page. One instruction per 32
-/// weights where the managed kernel needs a shift, a mask and two FMAs: a row stream runs at a plain read's speed
-/// (a C benchmark, 201088 × 2880 rows in 2 MB pages, one thread: 26.4–27.5 vs 20.1–23.0 GB/s; a plain read 23.6–26.8). Each pair of products is
+/// weights where the managed kernel needs a shift, a mask and two FMAs, so a row stream keeps up with a plain read
+/// (measurements: Kernels/README.md). Each pair of products is
 /// exact in float32 and added with round-to-nearest-even; denormal inputs count as zero and denormal sums flush to
 /// zero (the instruction ignores MXCSR). Linux x64 only (System V calls, mmap); elsewhere <see cref="IsSupported"/> is false.
 /// </summary>

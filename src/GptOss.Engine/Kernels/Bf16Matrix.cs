@@ -1,7 +1,7 @@
 namespace GptOss.Engine.Kernels;
 
 /// <summary>A row-major BF16 weight matrix [rows, cols] (raw bits, as in the checkpoint).</summary>
-public readonly unsafe struct Bf16Matrix
+internal readonly unsafe struct Bf16Matrix
 {
     public readonly ushort* Data;
     public readonly int Rows;

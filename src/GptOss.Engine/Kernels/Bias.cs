@@ -1,7 +1,7 @@
 namespace GptOss.Engine.Kernels;
 
 /// <summary>An optional bias vector added to a matmul's output: none, BF16 bits or float32.</summary>
-public readonly unsafe struct Bias
+internal readonly unsafe struct Bias
 {
     private readonly void* _data;
     private readonly bool _isBf16;

@@ -1,6 +1,6 @@
 namespace GptOss.Engine.Kernels;
 
-public sealed unsafe partial class CpuKernels
+internal sealed unsafe partial class CpuKernels
 {
     /// <summary>
     /// The MoE expert block for one token: output = Σ_i weights[i] · (W2[e_i] · SwiGLU(W1[e_i]·h + b1) + b2)

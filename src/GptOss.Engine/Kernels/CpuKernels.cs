@@ -9,7 +9,7 @@ namespace GptOss.Engine.Kernels;
 /// <see cref="Pool"/>; scratch is kept between calls, so a call allocates nothing once shapes are
 /// seen. One caller at a time (like the pool).
 /// </summary>
-public sealed unsafe partial class CpuKernels : IDisposable
+internal sealed unsafe partial class CpuKernels : IDisposable
 {
     private readonly NativeBuffer<float> _split = new();
     private readonly NativeBuffer<ushort> _bf16Input = new();
@@ -188,8 +188,7 @@ public sealed unsafe partial class CpuKernels : IDisposable
 
     /// <summary>
     /// A GEMV over rows [start, end), one row after the other: each thread reads one sequential stream, which the
-    /// prefetcher keeps ahead of (several interleaved row streams measured ~30 % slower from DRAM, despite sharing
-    /// the activation loads).
+    /// prefetcher keeps ahead of (interleaved row streams read DRAM slower, despite sharing the activation loads).
     /// </summary>
     private readonly struct GemvJob<TDot>(TDot dot, float* y, Bias bias) : IRangeJob where TDot : struct, IRowDot
     {

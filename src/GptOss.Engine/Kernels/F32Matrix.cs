@@ -1,7 +1,7 @@
 namespace GptOss.Engine.Kernels;
 
 /// <summary>A row-major float32 weight matrix [rows, cols] (the float32 activation mode's converted weights).</summary>
-public readonly unsafe struct F32Matrix
+internal readonly unsafe struct F32Matrix
 {
     public readonly float* Data;
     public readonly int Rows;

@@ -4,25 +4,21 @@ using System.Runtime.Intrinsics;
 
 namespace GptOss.Engine.Kernels;
 
-/// <summary>Number formats the kernels decode: BF16 bits, FP4 E2M1 codes, E8M0 block exponents.</summary>
-public static unsafe class Fp
+/// <summary>Number formats the kernels decode: BF16 bits and E8M0 block exponents (FP4 codes: <see cref="Fp4"/>).</summary>
+internal static unsafe class Fp
 {
-    /// <summary>FP4 E2M1 code → value (bit 3 is the sign), per the OCP MX spec.</summary>
-    public static ReadOnlySpan<float> Fp4Values =>
-    [
-        0f, 0.5f, 1f, 1.5f, 2f, 3f, 4f, 6f,
-        -0f, -0.5f, -1f, -1.5f, -2f, -3f, -4f, -6f,
-    ];
-
-    /// <summary>The E8M0 exponent that has no float32 multiplier (2^128); handled as 2^127 · 2.</summary>
+    /// <summary>The E8M0 exponent whose multiplier 2^128 overflows float32 to +∞ (what the references' ldexp gives).</summary>
     public const byte MaxScale = 255;
 
     /// <summary>
-    /// 2^(s-127) for s in 0..254 (s = 0 is the subnormal 2^-127, exact), and 2^127 at 255, whose true
-    /// multiplier 2^128 kernels apply as a second factor of 2 (what ldexp in the references computes).
-    /// Native memory so hot loops index it without bounds checks.
+    /// The E8M0 multiplier as the reference computes it: <c>torch.ldexp(value, s - 127)</c> multiplies by
+    /// <c>pow(2.0, s - 127)</c> in float32, so s = 0 is the subnormal 2^-127 (exact) and s = 255 is +∞ (a block's
+    /// weights become ±∞, and NaN for its zero codes). The OCP spec calls 255 NaN; the checkpoints' reference decides.
     /// </summary>
-    internal static readonly float* ScaleTable = CreateScaleTable();
+    public static float E8M0(byte s) => (float)Math.ScaleB(1.0, s - 127);
+
+    /// <summary><see cref="E8M0"/> of every byte, in native memory so hot loops index it without bounds checks.</summary>
+    public static readonly float* ScaleTable = CreateScaleTable();
 
     public static float Bf16ToFloat(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
 
@@ -60,7 +56,7 @@ public static unsafe class Fp
     private static float* CreateScaleTable()
     {
         var table = (float*)NativeMemory.AlignedAlloc(256 * sizeof(float), 64);
-        for (int s = 0; s < 256; s++) table[s] = (float)Math.ScaleB(1.0, Math.Min(s, 254) - 127);
+        for (int s = 0; s < 256; s++) table[s] = E8M0((byte)s);
         return table;
     }
 }

@@ -4,14 +4,14 @@ using System.Runtime.Intrinsics.X86;
 namespace GptOss.Engine.Kernels;
 
 /// <summary>The instruction sets a kernel path is written for; chosen once at run time.</summary>
-public enum KernelIsa
+internal enum KernelIsa
 {
     Scalar,
     Avx2,
     Avx512,
 }
 
-public static class KernelIsas
+internal static class KernelIsas
 {
     /// <summary>The widest path this CPU runs.</summary>
     public static KernelIsa Best { get; } =

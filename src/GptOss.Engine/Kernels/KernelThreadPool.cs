@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace GptOss.Engine.Kernels;
 
 /// <summary>Work over an index range [start, end), run by <see cref="KernelThreadPool.For{TJob}"/>.</summary>
-public interface IRangeJob
+internal interface IRangeJob
 {
     void Run(int start, int end);
 }
@@ -66,7 +66,7 @@ public sealed unsafe class KernelThreadPool : IDisposable
     /// chunk never splits a group of rows a kernel handles together), and returns when all chunks
     /// are done. Rethrows the first exception a chunk threw.
     /// </summary>
-    public void For<TJob>(int count, int grain, in TJob job) where TJob : struct, IRangeJob
+    internal void For<TJob>(int count, int grain, in TJob job) where TJob : struct, IRangeJob
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (count <= 0) return;

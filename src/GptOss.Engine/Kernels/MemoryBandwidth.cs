@@ -36,7 +36,7 @@ public static unsafe class MemoryBandwidth
         byte* buffer = (byte*)NativeMemory.AlignedAlloc((nuint)(chunks * Chunk), (nuint)HugePages.Size);
         try
         {
-            // In 2 MB pages, like the mapped weights it bounds (4 KB pages read ~8 % slower here: a lower, flattering bound).
+            // In 2 MB pages, like the mapped weights it bounds (4 KB pages read slower: a lower, flattering bound).
             HugePages.Advise(buffer, chunks * Chunk);
             // Touch every page first, so the timed passes read memory instead of faulting it in.
             var fill = new FillJob(buffer, Chunk);

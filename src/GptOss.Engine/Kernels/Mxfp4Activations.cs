@@ -1,7 +1,7 @@
 namespace GptOss.Engine.Kernels;
 
 /// <summary>How the MXFP4 kernels take their activation vector.</summary>
-public enum Mxfp4Activations
+internal enum Mxfp4Activations
 {
     /// <summary>float32, exactly as given: the reference's math (the float32 engine mode).</summary>
     Float32,

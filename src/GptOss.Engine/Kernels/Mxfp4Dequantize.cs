@@ -31,13 +31,12 @@ internal static unsafe class Mxfp4Dequantize
 
     private static void ScalarBlock(byte* b, byte s, float* f32, ushort* bf16)
     {
-        ReadOnlySpan<float> lut = Fp.Fp4Values;
+        ReadOnlySpan<float> lut = Fp4.Values;
         float scale = Fp.ScaleTable[s];
-        float extra = s == Fp.MaxScale ? 2f : 1f;
         for (int j = 0; j < 32; j++)
         {
             byte code = b[j / 2];
-            float v = lut[(j & 1) == 0 ? code & 15 : code >> 4] * scale * extra;
+            float v = lut[(j & 1) == 0 ? code & 15 : code >> 4] * scale;
             if (f32 != null) f32[j] = v;
             else bf16[j] = (ushort)(BitConverter.SingleToUInt32Bits(v) >> 16);
         }
@@ -52,14 +51,9 @@ internal static unsafe class Mxfp4Dequantize
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Bf16Row(in Mxfp4Matrix w, int row, ushort* dest)
     {
-        var table = Vector512.Create(
-            (short)0x0000, 0x3F00, 0x3F80, 0x3FC0, 0x4000, 0x4040, 0x4080, 0x40C0,
-            unchecked((short)0x8000), unchecked((short)0xBF00), unchecked((short)0xBF80), unchecked((short)0xBFC0),
-            unchecked((short)0xC000), unchecked((short)0xC040), unchecked((short)0xC080), unchecked((short)0xC0C0),
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-        var nonZero = Vector512.Create(
-            (short)0, -1, -1, -1, -1, -1, -1, -1, 0, -1, -1, -1, -1, -1, -1, -1,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+        var table = Fp4.Bf16Words512;
+        // The exponent goes to the non-zero codes only: ±0 keep their bits.
+        var nonZero = ~Vector512.Equals(table & Vector512.Create((short)0x7FFF), Vector512<short>.Zero);
         var nibbles = Vector512.Create(0x000F000Fu);
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
@@ -72,7 +66,7 @@ internal static unsafe class Mxfp4Dequantize
                 ScalarBlock(b + 16 * g, s[g], null, dest + 32 * g);
                 continue;
             }
-            var scaled = (table + Vector512.Create((short)((scale - 127) << 7))) & nonZero;
+            var scaled = table + (Vector512.Create((short)((scale - 127) << 7)) & nonZero);
             var bytes = Avx512F.ConvertToVector512UInt32(Vector128.Load(b + 16 * g));
             // (byte | byte << 12) & 0x000F000F: low word = low nibble, high word = high nibble.
             var index = Avx512F.TernaryLogic(bytes, bytes << 12, nibbles, 0xA8);
@@ -83,7 +77,7 @@ internal static unsafe class Mxfp4Dequantize
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Avx512Row(in Mxfp4Matrix w, int row, float* f32)
     {
-        var lut = Mxfp4Dot.Lut512;
+        var lut = Fp4.Values512;
         var first = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
         var second = first + Vector512.Create(8);
         byte* b = w.RowBlocks(row);
@@ -91,7 +85,6 @@ internal static unsafe class Mxfp4Dequantize
         for (int g = 0; g < w.BlocksPerRow; g++)
         {
             var table = lut * Vector512.Create(Fp.ScaleTable[s[g]]);
-            if (s[g] == Fp.MaxScale) table *= Vector512.Create(2f);
             var codes = Avx512F.ConvertToVector512Int32(Vector128.Load(b + 16 * g));
             var lo = Avx512F.PermuteVar16x32(table, codes);
             var hi = Avx512F.PermuteVar16x32(table, Avx512F.ShiftRightLogical(codes, 4));

@@ -5,7 +5,7 @@ namespace GptOss.Engine.Kernels;
 /// [E, 2I, H/32] + bias [E, 2I] (rows interleaved gate, up, gate, up, ...), down [E, H, I/32, 16] +
 /// scales [E, H, I/32] + bias [E, H].
 /// </summary>
-public readonly unsafe struct Mxfp4Experts
+internal readonly unsafe struct Mxfp4Experts
 {
     private readonly byte* _gateUpBlocks, _gateUpScales, _downBlocks, _downScales;
     private readonly Bias _gateUpBias, _downBias;

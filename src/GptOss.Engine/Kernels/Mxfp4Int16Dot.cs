@@ -17,8 +17,7 @@ internal static unsafe class Mxfp4Int16Dot
 {
     /// <summary>
     /// How far ahead of its loads the row loop prefetches its blocks (and its scales as many rows ahead): ~2.8 rows of
-    /// 20b's 2880 columns. The expert block at 20b shapes, alternating in one process: blocks prefetched, 2 threads
-    /// 1.34 → 1.27 ms, 1 thread 3.0 → 2.55 ms; the scales too, a further 3–7 % (5 of 5 pairs on one thread, 4 of 5 on two).
+    /// 20b's 2880 columns, so DRAM latency hides behind the rows in flight (measurements: docs/performance.md, stop 12).
     /// </summary>
     private const int PrefetchBytes = 4096;
 
@@ -45,7 +44,7 @@ internal static unsafe class Mxfp4Int16Dot
 
     /// <summary>
     /// <paramref name="count"/> consecutive rows (row k's blocks and scales follow row k − 1's) → results[0..count), the
-    /// constants and the masks of a row's last partial step built once per call (a 90-block row from L2: 46.6 → 44.0 ns).
+    /// constants and the masks of a row's last partial step built once per call, not per row.
     /// </summary>
     /// <remarks>
     /// Written for the JIT: constants built in the method and passed by value, accumulators never passed by reference
@@ -55,11 +54,7 @@ internal static unsafe class Mxfp4Int16Dot
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Rows<TMultiplier>(byte* b, byte* s, int blocks, int count, in Int16Blocks x, float* results) where TMultiplier : struct, IBlockMultiplier
     {
-        var table = Vector512.Create(
-            (byte)12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
-            12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
-            12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0,
-            12, 13, 14, 15, 16, 18, 20, 24, 12, 11, 10, 9, 8, 6, 4, 0);
+        var table = Fp4.DoubledPlus12Bytes512;
         var evens = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
         var index = Vector512.Create((byte)0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31,
             32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63);

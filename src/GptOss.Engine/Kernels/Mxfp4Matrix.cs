@@ -6,7 +6,7 @@ namespace GptOss.Engine.Kernels;
 /// high nibble), <see cref="Scales"/> is [rows, cols/32] E8M0 exponents (multiplier 2^(s-127)).
 /// Points into memory the caller keeps alive (usually a memory-mapped checkpoint).
 /// </summary>
-public readonly unsafe struct Mxfp4Matrix
+internal readonly unsafe struct Mxfp4Matrix
 {
     public const int BlockSize = 32;
     public const int BlockBytes = 16;

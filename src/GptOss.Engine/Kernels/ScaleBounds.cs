@@ -8,7 +8,7 @@ namespace GptOss.Engine.Kernels;
 /// once per row that every block multiplier is a normal float and build it from the exponent bits alone, instead of
 /// guarding each group of blocks for the subnormal and infinite cases (a quarter of the kernel's arithmetic).
 /// </summary>
-public readonly record struct ScaleBounds(byte Min, byte Max)
+internal readonly record struct ScaleBounds(byte Min, byte Max)
 {
     /// <summary>The bounds of <paramref name="count"/> scale bytes (count &gt; 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

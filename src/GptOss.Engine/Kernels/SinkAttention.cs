@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace GptOss.Engine.Kernels;
 
 /// <summary>One attention layer's shape: query heads share kv head n / (Heads / KvHeads); sinks are float32 [Heads].</summary>
-public readonly unsafe struct AttentionLayout
+internal readonly unsafe struct AttentionLayout
 {
     public readonly int Heads, KvHeads, HeadDim;
     /// <summary>Keys each query sees: the last Window positions including its own; 0 = the whole causal prefix.</summary>
@@ -42,7 +42,7 @@ public readonly unsafe struct AttentionLayout
 /// (slot = position mod capacity), the pass's own positions in its new rows. Rows are [kvHeads, headDim], BF16 bits or
 /// float32 as the layout says.
 /// </summary>
-public readonly unsafe struct KeyValueRows(byte* cacheKeys, byte* cacheValues, int capacity, byte* newKeys, byte* newValues, int newStart)
+internal readonly unsafe struct KeyValueRows(byte* cacheKeys, byte* cacheValues, int capacity, byte* newKeys, byte* newValues, int newStart)
 {
     public readonly int NewStart = newStart;
 
@@ -70,7 +70,7 @@ public readonly unsafe struct KeyValueRows(byte* cacheKeys, byte* cacheValues, i
 /// </summary>
 /// <param name="scratchFloats">Scratch floats per dispatch (default 16 MB): bounds the memory whatever the context length;
 /// longer passes take several dispatches.</param>
-public sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats = SinkAttention.DefaultScratchFloats) : IDisposable
+internal sealed unsafe class SinkAttention(CpuKernels kernels, long scratchFloats = SinkAttention.DefaultScratchFloats) : IDisposable
 {
     public const long DefaultScratchFloats = 4L << 20;
 

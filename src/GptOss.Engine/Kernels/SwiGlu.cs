@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace GptOss.Engine.Kernels;
 
 /// <summary>gpt-oss's clamped SwiGLU on one (gate, up) pair, float32 rounding after each op.</summary>
-public static class SwiGlu
+internal static class SwiGlu
 {
     public const float Limit = 7f;
     public const float Alpha = 1.702f;

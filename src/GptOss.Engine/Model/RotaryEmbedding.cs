@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Kernels;
 using TorchSharp;
@@ -70,9 +69,8 @@ internal sealed unsafe class RotaryEmbedding
     }
 
     /// <summary>
-    /// Rotates <paramref name="heads"/> rows of D floats at <paramref name="position"/> in place, on the CPU tables;
-    /// <paramref name="roundToBf16"/>: rounding the tables and every product, sum and difference to BF16 as the BF16
-    /// tensor path does.
+    /// Rotates <paramref name="heads"/> rows of D floats at <paramref name="position"/> in place by the CPU tables
+    /// (<see cref="RopeRow"/>); <paramref name="roundToBf16"/>: as the BF16 tensor path rounds.
     /// </summary>
     public void Apply(float* x, int heads, int position, bool roundToBf16)
     {
@@ -80,45 +78,7 @@ internal sealed unsafe class RotaryEmbedding
             throw new InvalidOperationException($"position {position} is beyond the context length {MaxPositions}");
         float* cos = (float*)MappedTensor.Data(_cos) + (long)position * _half;
         float* sin = (float*)MappedTensor.Data(_sin) + (long)position * _half;
-        for (int h = 0; h < heads; h++)
-        {
-            float* x1 = x + h * 2 * _half, x2 = x1 + _half;
-            int i = 0;
-            if (Vector512.IsHardwareAccelerated)
-                for (; i + 16 <= _half; i += 16)
-                {
-                    // The scalar loop's operations lane by lane (no fused multiply-adds): the same bits.
-                    Vector512<float> a = Vector512.Load(x1 + i), b = Vector512.Load(x2 + i), c = Vector512.Load(cos + i), s = Vector512.Load(sin + i);
-                    if (roundToBf16)
-                    {
-                        c = Fp.RoundToBf16(c);
-                        s = Fp.RoundToBf16(s);
-                        Fp.RoundToBf16(Fp.RoundToBf16(a * c) - Fp.RoundToBf16(b * s)).Store(x1 + i);
-                        Fp.RoundToBf16(Fp.RoundToBf16(b * c) + Fp.RoundToBf16(a * s)).Store(x2 + i);
-                    }
-                    else
-                    {
-                        (a * c - b * s).Store(x1 + i);
-                        (b * c + a * s).Store(x2 + i);
-                    }
-                }
-            for (; i < _half; i++)
-            {
-                float a = x1[i], b = x2[i], c = cos[i], s = sin[i];
-                if (roundToBf16)
-                {
-                    c = Fp.RoundToBf16(c);
-                    s = Fp.RoundToBf16(s);
-                    x1[i] = Fp.RoundToBf16(Fp.RoundToBf16(a * c) - Fp.RoundToBf16(b * s));
-                    x2[i] = Fp.RoundToBf16(Fp.RoundToBf16(b * c) + Fp.RoundToBf16(a * s));
-                }
-                else
-                {
-                    x1[i] = a * c - b * s;
-                    x2[i] = b * c + a * s;
-                }
-            }
-        }
+        RopeRow.Rotate(x, heads, _half, cos, sin, roundToBf16);
         GC.KeepAlive(_cos);
         GC.KeepAlive(_sin);
     }

@@ -1,5 +1,4 @@
 using GptOss.Engine.Checkpoints;
-using GptOss.Engine.Kernels;
 using TorchSharp;
 
 namespace GptOss.Engine.Model;
@@ -8,11 +7,8 @@ namespace GptOss.Engine.Model;
 /// Turns checkpoint tensors into the model's parameters on the target device: zero-copy views over the mapping when
 /// device and dtype already match (bf16 on CPU), a converted copy otherwise. Parameters live outside any dispose scope.
 /// </summary>
-internal sealed class WeightLoader(Checkpoint checkpoint, torch.Device device, torch.ScalarType activationType, CpuKernels? kernels)
+internal sealed class WeightLoader(Checkpoint checkpoint, torch.Device device, torch.ScalarType activationType)
 {
-    /// <summary>The CPU kernels (null on other devices).</summary>
-    public CpuKernels? Kernels { get; } = kernels;
-
     public Checkpoint Checkpoint { get; } = checkpoint;
     public TensorNames Names { get; } = new(checkpoint.Layout);
     public torch.Device Device { get; } = device;
@@ -29,9 +25,6 @@ internal sealed class WeightLoader(Checkpoint checkpoint, torch.Device device, t
 
     /// <summary>Packed MXFP4 bytes (blocks or scales), never expanded here.</summary>
     public torch.Tensor Packed(string name, params long[] shape) => Place(Checkpoint.Read(name, "U8", shape), torch.ScalarType.Byte);
-
-    /// <summary>A projection over placed weights (and bias), through the CPU kernels where they apply.</summary>
-    public Linear Linear(torch.Tensor weight, torch.Tensor? bias = null) => new(weight, bias, Kernels);
 
     /// <summary>Rows [<paramref name="start"/>, start+<paramref name="count"/>) of an already placed tensor, as a parameter.</summary>
     public static torch.Tensor Rows(torch.Tensor t, long start, long count) => t.narrow(0, start, count).DetachFromDisposeScope();

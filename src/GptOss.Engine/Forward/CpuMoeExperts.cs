@@ -1,10 +1,11 @@
 using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Kernels;
+using GptOss.Engine.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-namespace GptOss.Engine.Model;
+namespace GptOss.Engine.Forward;
 
 /// <summary>
 /// The experts on the CPU through the MXFP4 kernels. One token (decode): the fused kernel reads the selected experts'
@@ -38,23 +39,8 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     public void Decode(float* h, ReadOnlySpan<int> experts, ReadOnlySpan<float> weights, float* output) =>
         _scratch.Kernels.Experts(_packed, h, experts, weights, output);
 
-    /// <remarks>
-    /// A prompt always takes the batched path, even a one-token rest after a reused prefix, so a prompt's cache does not
-    /// depend on how much of it was reused (sampling at a temperature is sensitive to the last bit).
-    /// </remarks>
-    public Tensor Forward(Tensor hidden, ExpertSelection selection, bool decode) =>
-        decode && selection.TokenCount == 1 ? ForwardOne(hidden, selection) : ForwardBatch(hidden, selection);
-
-    private Tensor ForwardOne(Tensor hidden, ExpertSelection selection)
-    {
-        var h = hidden.to(ScalarType.Float32).contiguous();
-        var output = torch.empty_like(h);
-        Decode((float*)MappedTensor.Data(h), selection.Experts, selection.Weights, (float*)MappedTensor.Data(output));
-        GC.KeepAlive(h);
-        return output.to(hidden.dtype);
-    }
-
-    private Tensor ForwardBatch(Tensor hidden, ExpertSelection selection)
+    /// <summary>A prompt's tokens, grouped by expert: the packed GEMM for an expert with few tokens, else dequantize once + GEMM.</summary>
+    public Tensor Forward(Tensor hidden, ExpertSelection selection)
     {
         var type = hidden.dtype;
         var sum = torch.zeros([selection.TokenCount, hidden.shape[1]], ScalarType.Float32);
@@ -80,8 +66,8 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     }
 
     /// <summary>
-    /// An expert over a few tokens straight from its packed bytes (the MXFP4 GEMM kernel; measured faster than
-    /// dequantize + GEMM up to ~8 tokens). Outputs are rounded to the activation dtype where the batched path's are.
+    /// An expert over a few tokens straight from its packed bytes (the MXFP4 GEMM kernel: few tokens cannot repay a
+    /// dequantized copy). Outputs are rounded to the activation dtype where the batched path's are.
     /// </summary>
     private Tensor PackedGemm(int expert, Tensor x, ScalarType type)
     {
@@ -105,19 +91,19 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
 /// What every layer's <see cref="CpuMoeExperts"/> shares: the kernels (and their thread pool) and the buffers experts
 /// are dequantized into, so a prefill allocates no expert-sized memory per expert.
 /// </summary>
-internal sealed unsafe class CpuExpertScratch(CpuKernels kernels)
+internal sealed unsafe class CpuExpertScratch(CpuKernels kernels) : IDisposable
 {
     private readonly Dictionary<(int Slot, int Rows, int Columns, ScalarType Type), Tensor> _buffers = [];
     private readonly NativeBuffer<float> _rows = new();
 
     public CpuKernels Kernels { get; } = kernels;
 
-    /// <summary>Float32 rows for one decoded token's MoE block: residual, normed, experts' sum [H], router logits [E].</summary>
+    /// <summary>Float32 rows for one decoded token's MoE block: normed, experts' sum [H], router logits [E].</summary>
     public MoeDecodeRows DecodeRows(int hidden, int experts)
     {
         long padded = (hidden + 15) & ~15L;   // each row on a 64-byte boundary
-        float* p = _rows.Get(3 * padded + experts);
-        return new MoeDecodeRows(p, p + padded, p + 2 * padded, p + 3 * padded);
+        float* p = _rows.Get(2 * padded + experts);
+        return new MoeDecodeRows(p, p + padded, p + 2 * padded);
     }
 
     /// <summary>The whole matrix in <paramref name="type"/> (BF16 or float32), in the buffer of <paramref name="slot"/>; valid until its next use.</summary>
@@ -131,10 +117,17 @@ internal sealed unsafe class CpuExpertScratch(CpuKernels kernels)
         else Kernels.Dequantize(w, 0, w.Rows, (float*)data);
         return buffer;
     }
+
+    public void Dispose()
+    {
+        foreach (var buffer in _buffers.Values) buffer.Dispose();
+        _buffers.Clear();
+        _rows.Dispose();
+    }
 }
 
 /// <summary>The float32 rows of one decoded token through a MoE block.</summary>
-internal readonly unsafe struct MoeDecodeRows(float* residual, float* normed, float* experts, float* logits)
+internal readonly unsafe struct MoeDecodeRows(float* normed, float* experts, float* logits)
 {
-    public readonly float* Residual = residual, Normed = normed, Experts = experts, Logits = logits;
+    public readonly float* Normed = normed, Experts = experts, Logits = logits;
 }

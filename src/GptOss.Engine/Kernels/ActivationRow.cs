@@ -1,7 +1,5 @@
 using System.Runtime.Intrinsics;
-using GptOss.Engine.Kernels;
-
-namespace GptOss.Engine.Model;
+namespace GptOss.Engine.Kernels;
 
 /// <summary>One activation row between a tensor's memory (BF16 or float32) and a float32 scratch row.</summary>
 internal static unsafe class ActivationRow

@@ -1,17 +1,18 @@
+using GptOss.Engine.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-namespace GptOss.Engine.Model;
+namespace GptOss.Engine.Forward;
 
 /// <summary>
-/// The device expert path (CUDA; the CPU uses <see cref="CpuMoeExperts"/>): for each expert some token selected,
+/// The tensor pass's experts (any device; the CPU pass uses <see cref="CpuMoeExperts"/>): for each expert some token selected,
 /// dequantize only that expert's packed rows and run it once over all of its tokens; results are weighted and summed in
 /// float32.
 /// </summary>
 internal sealed class DequantizingMoeExperts(MoeExpertWeights weights, Mxfp4 mxfp4) : IMoeExperts
 {
-    public Tensor Forward(Tensor hidden, ExpertSelection selection, bool decode)
+    public Tensor Forward(Tensor hidden, ExpertSelection selection)
     {
         var type = hidden.dtype;
         var sum = torch.zeros([selection.TokenCount, hidden.shape[1]], ScalarType.Float32, hidden.device);

@@ -1,0 +1,96 @@
+using GptOss.Engine.Checkpoints;
+using GptOss.Engine.Kernels;
+using GptOss.Engine.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GptOss.Engine.Forward;
+
+/// <summary>
+/// An attention block on the CPU. A decoded row runs entirely on raw pointers (norm, GEMVs, RoPE, the cache write,
+/// attention over the visible slots, output projection, residual) with no tensor temporaries; a prompt's rows take
+/// libtorch's batched norm, projections and RoPE, then score only the keys each row may see (<see cref="SinkAttention"/>)
+/// instead of a masked [T, all keys] matrix. BF16 values are rounded where the tensor pass rounds them.
+/// </summary>
+internal sealed unsafe class CpuAttentionBlock
+{
+    private readonly AttentionWeights _w;
+    private readonly RowProjection _q, _k, _v, _out;
+    private readonly RotaryEmbedding _rope;
+    private readonly Tensor _sinks;   // float32 [heads], kept alive for the layout's pointer
+    private readonly AttentionLayout _layout;
+    private readonly CpuAttentionScratch _scratch;
+    private readonly int _hidden;
+
+    public CpuAttentionBlock(AttentionWeights weights, RotaryEmbedding rope, ModelConfig config, ScalarType activationType, CpuAttentionScratch scratch)
+    {
+        _w = weights;
+        (_q, _k, _v, _out) = (new(weights.Q, scratch.Kernels), new(weights.K, scratch.Kernels), new(weights.V, scratch.Kernels), new(weights.Output, scratch.Kernels));
+        _rope = rope;
+        _sinks = weights.Sinks.to(ScalarType.Float32).contiguous().DetachFromDisposeScope();
+        _layout = new AttentionLayout(config.NumAttentionHeads, config.NumKeyValueHeads, config.HeadDim, weights.Window,
+            (float*)MappedTensor.Data(_sinks), activationType == ScalarType.BFloat16);
+        _scratch = scratch;
+        _hidden = config.HiddenSize;
+    }
+
+    /// <summary>
+    /// <c>x + Attn(RMSNorm(x))</c> for rows of <paramref name="x"/> [T, H] at positions start..start+T-1; a single row
+    /// takes the decode's row path.
+    /// </summary>
+    public Tensor Prefill(Tensor x, LayerKvCache cache, int start)
+    {
+        if (x.shape[0] == 1) return DecodeTensorRow(x.contiguous(), cache, start);
+        int count = (int)x.shape[0];
+        var t = _w.Norm.Forward(x);
+        var q = _rope.Apply(_q.Forward(t).view(count, _layout.Heads, _layout.HeadDim), start).to(ScalarType.Float32).contiguous();
+        var k = _rope.Apply(_k.Forward(t).view(count, _layout.KvHeads, _layout.HeadDim), start).contiguous();
+        var v = _v.Forward(t).view(count, _layout.KvHeads, _layout.HeadDim).contiguous();
+        var attended = torch.empty([count, (long)_layout.Heads * _layout.HeadDim], ScalarType.Float32);
+        _scratch.Attention.Run(_layout, cache.Rows(start, MappedTensor.Data(k), MappedTensor.Data(v)), (float*)MappedTensor.Data(q), count, start, (float*)MappedTensor.Data(attended));
+        cache.Store(start, k, v);
+        GC.KeepAlive(q);
+        return x + _out.Forward(attended.to(x.dtype));
+    }
+
+    /// <summary>
+    /// <c>x += Attn(RMSNorm(x))</c> for one float32 row at <paramref name="position"/> (rounded to the activation dtype:
+    /// what the tensor pass stores).
+    /// </summary>
+    public void Decode(float* residual, LayerKvCache cache, int position)
+    {
+        bool bf16 = _layout.Bf16;
+        int queryWidth = _layout.Heads * _layout.HeadDim, kvWidth = _layout.KvHeads * _layout.HeadDim;
+        var rows = _scratch.Rows(_hidden, queryWidth, kvWidth);
+        _w.Norm.Forward(residual, rows.Normed, _hidden, bf16);
+        Project(_q, rows.Normed, rows.Q, queryWidth, bf16);
+        Project(_k, rows.Normed, rows.K, kvWidth, bf16);
+        Project(_v, rows.Normed, rows.V, kvWidth, bf16);
+        _rope.Apply(rows.Q, _layout.Heads, position, bf16);
+        _rope.Apply(rows.K, _layout.KvHeads, position, bf16);
+        cache.Store(position, rows.K, rows.V);
+        _scratch.Attention.Run(_layout, cache.Rows(position + 1, null, null), rows.Q, 1, position, rows.Attended);
+        Project(_out, rows.Attended, rows.Projected, _hidden, bf16);
+        for (int i = 0; i < _hidden; i++) residual[i] += rows.Projected[i];
+        ActivationRow.Round(residual, _hidden, bf16);
+    }
+
+    private Tensor DecodeTensorRow(Tensor x, LayerKvCache cache, int position)
+    {
+        bool bf16 = _layout.Bf16;
+        float* residual = _scratch.Residual(_hidden);
+        var output = torch.empty_like(x);
+        ActivationRow.Read(MappedTensor.Data(x), residual, _hidden, bf16);
+        Decode(residual, cache, position);
+        ActivationRow.Write(residual, MappedTensor.Data(output), _hidden, bf16);
+        GC.KeepAlive(x);
+        return output;
+    }
+
+    /// <summary>y = W·x + b, rounded to BF16 where the tensor pass stores the projection in BF16.</summary>
+    private static void Project(RowProjection projection, float* x, float* y, int n, bool bf16)
+    {
+        projection.Apply(x, y);
+        ActivationRow.Round(y, n, bf16);
+    }
+}
