@@ -1,3 +1,4 @@
+using GptOss.Engine.Kernels;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using GptOss.Engine.Model;
@@ -257,7 +258,7 @@ public static class RandomCheckpoint
                 for (int b = 0; b < 8 && j + b + 1 < span.Length; b += 2, r >>= 16)
                 {
                     float value = mean + ((r & 0xFFFF) / 65536f - 0.5f) * width;
-                    ushort bits = Bf16.FromFloat(value);
+                    ushort bits = Fp.FloatToBf16(value);
                     span[j + b] = (byte)bits;
                     span[j + b + 1] = (byte)(bits >> 8);
                 }

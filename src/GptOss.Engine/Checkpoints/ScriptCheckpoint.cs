@@ -1,3 +1,4 @@
+using GptOss.Engine.Kernels;
 using GptOss.Engine.Model;
 
 namespace GptOss.Engine.Checkpoints;
@@ -62,7 +63,7 @@ public static class ScriptCheckpoint
             : Zeros))]);
     }
 
-    private static readonly ushort One = Bf16.FromFloat(1f);
+    private static readonly ushort One = Fp.FloatToBf16(1f);
 
     private static void Zeros(long offset, Span<byte> span) => span.Clear();
 
