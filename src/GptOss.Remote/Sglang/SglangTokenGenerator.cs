@@ -55,7 +55,7 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
         {
             ["temperature"] = options.Temperature,
             ["top_p"] = options.TopP,
-            ["top_k"] = SamplingFields.TopKOffVllm,
+            ["top_k"] = SamplingFields.TopKOff,
             ["min_p"] = SamplingFields.MinPOff,
             ["max_new_tokens"] = SamplingFields.MaxNewTokens(options),
             ["stop_token_ids"] = TokenIdArrays.ToJson(stopTokens),

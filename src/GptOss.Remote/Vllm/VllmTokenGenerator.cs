@@ -57,7 +57,7 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
             ["max_tokens"] = SamplingFields.MaxNewTokens(options),
             ["temperature"] = options.Temperature,
             ["top_p"] = options.TopP,
-            ["top_k"] = SamplingFields.TopKOffVllm,
+            ["top_k"] = SamplingFields.TopKOff,
             ["min_p"] = SamplingFields.MinPOff,
             ["stop_token_ids"] = TokenIdArrays.ToJson(stopTokens),
             ["skip_special_tokens"] = false,
