@@ -48,6 +48,9 @@ public sealed record FakeServerOptions
     /// <summary>Do not stop at the requested stop ids (as if the server did not know them): the inner generator runs to its end.</summary>
     public bool IgnoreStopTokens { get; init; }
 
+    /// <summary>Leave the stop id out of the ids and only name it (vLLM <c>stop_reason</c>, SGLang <c>finish_reason.matched</c>).</summary>
+    public bool StopIdOnlyInFinishReason { get; init; }
+
     /// <summary>SGLang with <c>--incremental-streaming-output</c>: each event carries only its new output_ids (default: cumulative).</summary>
     public bool IncrementalOutputIds { get; init; }
 

@@ -45,7 +45,7 @@ public sealed class FakeSglangServer : FakeEngineServer
 
     private IEnumerable<(int, JsonNode)> Events(InnerAnswer answer)
     {
-        var chunks = Chunks(answer.Ids).ToList();
+        var chunks = Chunks(Options.StopIdOnlyInFinishReason && answer.MatchedStop is not null ? answer.Ids[..^1] : answer.Ids).ToList();
         var sent = new List<int>();
         for (var i = 0; i < chunks.Count; i++)
         {

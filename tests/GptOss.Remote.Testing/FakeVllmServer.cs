@@ -52,7 +52,7 @@ public sealed class FakeVllmServer : FakeEngineServer
 
     private IEnumerable<(int, JsonNode)> Events(InnerAnswer answer, bool usage)
     {
-        var chunks = Chunks(answer.Ids).ToList();
+        var chunks = Chunks(Options.StopIdOnlyInFinishReason && answer.MatchedStop is not null ? answer.Ids[..^1] : answer.Ids).ToList();
         for (var i = 0; i < chunks.Count; i++)
         {
             var last = i == chunks.Count - 1;

@@ -33,6 +33,17 @@ public sealed class EngineQuirkTests : RemoteTestBase
         Assert.Equal([7], Sglang.NewIds([5, 7], [5], completionTokens: null));
     }
 
+    [Theory]
+    [InlineData(Engine.Vllm)]
+    [InlineData(Engine.Sglang)]
+    public async Task AStopIdNamedOnlyInTheFinishReasonIsYieldedLast(Engine engine)
+    {
+        await using var server = StartFake(engine, HarmonyScripts.WeatherCall, new FakeServerOptions { StopIdOnlyInFinishReason = true, IdsPerChunk = 2 });
+        var tokens = await CollectAsync(Client(engine, server.Endpoint), Prompt);
+        Assert.Equal(Encode(HarmonyScripts.WeatherCall), tokens.Select(t => t.Id));
+        Assert.Equal(FinishReason.Stop, tokens[^1].Stats.FinishReason);
+    }
+
     [Fact]
     public void TheScriptSplitsACharacterAcrossTokens()
     {

@@ -11,9 +11,10 @@ internal static class SamplingFields
     /// <summary>At least one new token: the servers reject a limit of 0.</summary>
     public static int MaxNewTokens(GenerationOptions options) => Math.Max(1, options.MaxNewTokens);
 
-    /// <summary>"top_k off" as vLLM and SGLang spell it (llama.cpp: 0).</summary>
-    public const int TopKOffVllm = -1;
+    /// <summary>"top_k off" as vLLM and SGLang spell it (older vLLM refuses 0).</summary>
+    public const int TopKOff = -1;
 
+    /// <summary>"top_k off" as llama.cpp spells it.</summary>
     public const int TopKOffLlamaCpp = 0;
 
     public const float MinPOff = 0f;

@@ -29,6 +29,13 @@ internal static class ServedModels
                 $"serves no model named '{wanted}' ({GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Model)}); it serves: {string.Join(", ", entries.Select(Id))}");
     }
 
+    /// <summary>The selected entry as gpt-oss, with <c>max_model_len</c> as the context length when listed (vLLM, SGLang).</summary>
+    public static async Task<ModelDescriptor> DescribeAsync(RemoteEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var entry = await SelectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return Describe(entry, Int(entry["max_model_len"]));
+    }
+
     public static string? Id(JsonObject entry) => entry["id"] is JsonValue v && v.TryGetValue<string>(out var id) ? id : null;
 
     /// <summary>An integer field of <paramref name="node"/>, if it holds one.</summary>

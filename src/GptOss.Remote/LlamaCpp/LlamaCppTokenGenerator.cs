@@ -79,7 +79,7 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
         RemoteChunk? redo = null;
         using (var response = await _endpoint.PostJsonAsync(CompletionPath, Body(prompt, options, limit, stream: true), cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var e in ServerSentEvents.ReadAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
+            await foreach (var e in AnswerJson.ReadEventsAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
             {
                 if (e["tokens"] is not JsonArray tokens) throw _endpoint.MissingTokenIds();
                 var ids = TokenIdArrays.Read(_endpoint, tokens, "tokens");
@@ -104,7 +104,7 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
     private async Task<RemoteChunk> CompleteAsync(IReadOnlyList<int> prompt, GenerationOptions options, int limit, CancellationToken cancellationToken)
     {
         using var response = await _endpoint.PostJsonAsync(CompletionPath, Body(prompt, options, limit, stream: false), cancellationToken).ConfigureAwait(false);
-        var answer = await ServerSentEvents.ReadObjectAsync(_endpoint, response, cancellationToken).ConfigureAwait(false);
+        var answer = await AnswerJson.ReadAsync(_endpoint, response, cancellationToken).ConfigureAwait(false);
         if (answer["tokens"] is not JsonArray tokens || tokens.Count == 0 && ServedModels.Int(answer["tokens_predicted"]) > 0)
             throw _endpoint.MissingTokenIds();
         return new RemoteChunk(TokenIdArrays.Read(_endpoint, tokens, "tokens"), Finish(answer), CacheCount(answer));

@@ -32,7 +32,7 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
     internal SglangTokenGenerator(GenerationBackendOptions options, HttpClient? httpClient, RemoteRetryOptions? retry)
     {
         _endpoint = new RemoteEndpoint(Engine, options, httpClient, retry);
-        _model = new ServedModel(DescribeAsync);
+        _model = new ServedModel(ct => ServedModels.DescribeAsync(_endpoint, ct));
     }
 
     public ModelDescriptor Model => _model.Get();
@@ -40,12 +40,6 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
         RemoteTokenStream.RunAsync(_endpoint, _model, AnswerAsync, prompt, options, cancellationToken);
-
-    private async Task<ModelDescriptor> DescribeAsync(CancellationToken cancellationToken)
-    {
-        var entry = await ServedModels.SelectAsync(_endpoint, cancellationToken).ConfigureAwait(false);
-        return ServedModels.Describe(entry, ServedModels.Int(entry["max_model_len"]));
-    }
 
     private async IAsyncEnumerable<RemoteChunk> AnswerAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, IReadOnlyList<int> stopTokens, ModelDescriptor model,
@@ -55,7 +49,7 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
         {
             ["temperature"] = options.Temperature,
             ["top_p"] = options.TopP,
-            ["top_k"] = SamplingFields.TopKOffVllm,
+            ["top_k"] = SamplingFields.TopKOff,
             ["min_p"] = SamplingFields.MinPOff,
             ["max_new_tokens"] = SamplingFields.MaxNewTokens(options),
             ["stop_token_ids"] = TokenIdArrays.ToJson(stopTokens),
@@ -72,7 +66,7 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
 
         using var response = await _endpoint.PostJsonAsync(GeneratePath, body, cancellationToken).ConfigureAwait(false);
         var received = new List<int>();
-        await foreach (var e in ServerSentEvents.ReadAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
+        await foreach (var e in AnswerJson.ReadEventsAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
         {
             var meta = e["meta_info"] as JsonObject;
             if (e["output_ids"] is not JsonArray outputIds) throw _endpoint.MissingTokenIds();

@@ -31,7 +31,7 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
     internal VllmTokenGenerator(GenerationBackendOptions options, HttpClient? httpClient, RemoteRetryOptions? retry)
     {
         _endpoint = new RemoteEndpoint(Engine, options, httpClient, retry);
-        _model = new ServedModel(DescribeAsync);
+        _model = new ServedModel(ct => ServedModels.DescribeAsync(_endpoint, ct));
     }
 
     public ModelDescriptor Model => _model.Get();
@@ -39,12 +39,6 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
         RemoteTokenStream.RunAsync(_endpoint, _model, AnswerAsync, prompt, options, cancellationToken);
-
-    private async Task<ModelDescriptor> DescribeAsync(CancellationToken cancellationToken)
-    {
-        var entry = await ServedModels.SelectAsync(_endpoint, cancellationToken).ConfigureAwait(false);
-        return ServedModels.Describe(entry, ServedModels.Int(entry["max_model_len"]));
-    }
 
     private async IAsyncEnumerable<RemoteChunk> AnswerAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, IReadOnlyList<int> stopTokens, ModelDescriptor model,
@@ -57,7 +51,7 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
             ["max_tokens"] = SamplingFields.MaxNewTokens(options),
             ["temperature"] = options.Temperature,
             ["top_p"] = options.TopP,
-            ["top_k"] = SamplingFields.TopKOffVllm,
+            ["top_k"] = SamplingFields.TopKOff,
             ["min_p"] = SamplingFields.MinPOff,
             ["stop_token_ids"] = TokenIdArrays.ToJson(stopTokens),
             ["skip_special_tokens"] = false,
@@ -69,7 +63,7 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
 
         using var response = await _endpoint.PostJsonAsync(CompletionsPath, body, cancellationToken).ConfigureAwait(false);
         int? lastId = null;
-        await foreach (var e in ServerSentEvents.ReadAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
+        await foreach (var e in AnswerJson.ReadEventsAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
         {
             var cached = ServedModels.Int(e["usage"]?["prompt_tokens_details"]?["cached_tokens"]);
             if (e["choices"] is not JsonArray { Count: > 0 } choices || choices[0] is not JsonObject choice)

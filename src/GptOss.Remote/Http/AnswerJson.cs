@@ -4,8 +4,11 @@ using System.Text.Json.Nodes;
 
 namespace GptOss.Remote.Http;
 
-/// <summary>Reads the JSON events of a streamed answer (<c>data: {...}</c>), up to <c>data: [DONE]</c> or the end of the body.</summary>
-internal static class ServerSentEvents
+/// <summary>
+/// Reads an engine's answer as JSON: the events of a streamed one (<c>data: {...}</c>, up to <c>data: [DONE]</c> or the
+/// end of the body), or a whole one; an error object in either is a <see cref="RemoteBackendException"/>.
+/// </summary>
+internal static class AnswerJson
 {
     private const string Done = "[DONE]";
 
@@ -13,7 +16,7 @@ internal static class ServerSentEvents
     /// Each event's JSON object; an error event (<c>{"error":...}</c> or <c>"object":"error"</c>) ends the stream with a
     /// <see cref="RemoteBackendException"/>.
     /// </summary>
-    public static async IAsyncEnumerable<JsonObject> ReadAsync(
+    public static async IAsyncEnumerable<JsonObject> ReadEventsAsync(
         RemoteEndpoint endpoint, HttpResponseMessage response, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -27,7 +30,7 @@ internal static class ServerSentEvents
     }
 
     /// <summary>A complete (non-streamed) answer's JSON object, with the same error check.</summary>
-    public static async Task<JsonObject> ReadObjectAsync(RemoteEndpoint endpoint, HttpResponseMessage response, CancellationToken cancellationToken)
+    public static async Task<JsonObject> ReadAsync(RemoteEndpoint endpoint, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
         return AnswerObject(endpoint, endpoint.ParseJson(text, "the answer"), text);
