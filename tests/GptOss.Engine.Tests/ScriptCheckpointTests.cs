@@ -13,9 +13,10 @@ public sealed class ScriptCheckpointTests
         HarmonyChatPipeline.RenderPrompt([Message.FromRole(Role.User, "Look up x.")]);
 
     [Theory]
-    [InlineData(ActivationDType.BFloat16)]
-    [InlineData(ActivationDType.Float32)]
-    public async Task GreedyDecodingEmitsTheScriptedToolCall(ActivationDType dtype)
+    [InlineData(ActivationDType.BFloat16, 0f)]
+    [InlineData(ActivationDType.Float32, 0f)]
+    [InlineData(ActivationDType.BFloat16, 1f)]
+    public async Task DecodingEmitsTheScriptedToolCall(ActivationDType dtype, float temperature)
     {
         using var dir = new TempDirectory();
         var script = HarmonyTokenizer.Shared.Encode(ToolCall, allowSpecial: true);
@@ -23,7 +24,7 @@ public sealed class ScriptCheckpointTests
         using var engine = GptOssEngine.Load(dir.Path, new EngineOptions { DType = dtype });
 
         var tokens = new List<GeneratedToken>();
-        var options = new GenerationOptions { Temperature = 0, StopTokens = HarmonyTokens.StopTokensForAssistantActions };
+        var options = new GenerationOptions { Temperature = temperature, Seed = 7, StopTokens = HarmonyTokens.StopTokensForAssistantActions };
         await foreach (var token in engine.GenerateAsync(Prompt, options)) tokens.Add(token);
 
         Assert.Equal(script, tokens.Select(t => t.Id));

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using GptOss.Engine.Checkpoints;
+using GptOss.Remote.Testing;
 using GptOss.Generation;
 using GptOss.Harmony;
 using GptOss.Testing;
@@ -83,91 +80,20 @@ public sealed class LlamaServerTests(LlamaServerFixture server) : IClassFixture<
     }
 }
 
-/// <summary>One llama-server for the class: the script model converted to GGUF and served on a free port.</summary>
+/// <summary>One llama-server for the class, serving the tool-call script.</summary>
 public sealed class LlamaServerFixture : IAsyncLifetime
 {
-    private readonly string _work = Directory.CreateTempSubdirectory("gptoss-llama-server-").FullName;
-    private Process? _server;
+    private LlamaServer? _server;
 
-    public string Endpoint { get; private set; } = "";
+    public string Endpoint => _server?.Endpoint ?? "";
 
     public async Task InitializeAsync()
     {
-        if (LlamaServerFactAttribute.MissingReason() is not null) return;
-        var checkpoint = Path.Combine(_work, "script");
-        ScriptCheckpoint.Write(checkpoint, LlamaServerTests.Prompt[^1], LlamaServerTests.Script);
-        var gguf = Path.Combine(_work, "script.gguf");
-        var converter = Path.Combine(TestPaths.SharedDir, "tools", "llama-peer", "hf2gguf.mjs");
-        await RunAsync(Environment.GetEnvironmentVariable("GPTOSS_NODE") is { Length: > 0 } node ? node : "node",
-            [converter, checkpoint, gguf, "--tiktoken", Environment.GetEnvironmentVariable("GPTOSS_TIKTOKEN")!], TimeSpan.FromMinutes(5));
-
-        var port = FreePort();
-        Endpoint = $"http://127.0.0.1:{port}";
-        _server = Process.Start(new ProcessStartInfo(Environment.GetEnvironmentVariable("LLAMA_SERVER")!)
-        {
-            ArgumentList = { "-m", gguf, "--host", "127.0.0.1", "--port", port.ToString(), "-c", "4096", "-np", "1", "-t", "2" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        _server.OutputDataReceived += (_, _) => { };
-        _server.ErrorDataReceived += (_, _) => { };
-        _server.BeginOutputReadLine();
-        _server.BeginErrorReadLine();
-    }
-
-    private static async Task RunAsync(string program, string[] arguments, TimeSpan limit)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} {string.Join(' ', arguments)} ran past {limit}");
-        }
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {await errors}{await output}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        if (LlamaServer.MissingReason() is null) _server = await LlamaServer.StartAsync(LlamaServerTests.Prompt[^1], LlamaServerTests.Script, TestPaths.SharedDir);
     }
 
     public async Task DisposeAsync()
     {
-        if (_server is { HasExited: false })
-        {
-            _server.Kill(entireProcessTree: true);
-            await _server.WaitForExitAsync();
-        }
-        _server?.Dispose();
-        Directory.Delete(_work, recursive: true);
+        if (_server is not null) await _server.DisposeAsync();
     }
-}
-
-/// <summary>A test that needs a real llama-server: skipped, naming what is missing, unless the environment provides it.</summary>
-public sealed class LlamaServerFactAttribute : FactAttribute
-{
-    public LlamaServerFactAttribute()
-    {
-        Skip = MissingReason();
-        Timeout = 600_000;
-    }
-
-    public static string? MissingReason() =>
-        Environment.GetEnvironmentVariable("LLAMA_SERVER") is not { Length: > 0 } server || !File.Exists(server)
-            ? "set LLAMA_SERVER to a llama-server binary (and GPTOSS_TIKTOKEN to tiktoken's o200k_base.json) to run the llama.cpp server test"
-            : Environment.GetEnvironmentVariable("GPTOSS_TIKTOKEN") is not { Length: > 0 } tiktoken || !File.Exists(tiktoken)
-                ? "set GPTOSS_TIKTOKEN to tiktoken's encoders/o200k_base.json (npm install tiktoken@1.0.22) to run the llama.cpp server test"
-                : null;
 }

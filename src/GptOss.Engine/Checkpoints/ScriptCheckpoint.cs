@@ -7,11 +7,15 @@ namespace GptOss.Engine.Checkpoints;
 /// A "script model": a checkpoint with the real vocabulary whose greedy decoding emits a chosen token sequence, for
 /// end-to-end tests through the real loader, kernels, sampler and KV cache (here or in another engine).
 /// Every attention and MoE weight is zero, so each block adds nothing to the residual stream; token
-/// <c>chain[i]</c> embeds as the basis vector e_i, and the unembedding row of <c>chain[i+1]</c> is e_i, so after the
-/// final RMSNorm (gain 1) the next token's logit is sqrt(hidden) and every other logit 0: a bigram table.
+/// <c>chain[i]</c> embeds as the basis vector e_i, and the unembedding row of <c>chain[i+1]</c> is
+/// (<see cref="Margin"/>/sqrt(hidden))·e_i, so after the final RMSNorm (gain 1) the next token's logit is
+/// <see cref="Margin"/> and every other logit 0: a bigram table that sampling at temperature 1 follows too.
 /// </summary>
 public static class ScriptCheckpoint
 {
+    /// <summary>The scripted token's logit: e^-32 · 201088 ≈ 3e-9 is all the probability left to the other tokens at temperature 1.</summary>
+    public const float Margin = 32f;
+
     /// <summary>
     /// Writes the checkpoint (Hugging Face layout, one layer) into <paramref name="directory"/>: after a prompt ending
     /// in <paramref name="after"/>, greedy decoding emits <paramref name="tokens"/> in order. A bigram cannot tell two
@@ -57,8 +61,8 @@ public static class ScriptCheckpoint
         for (var i = 0; i + 1 < chain.Length; i++) embedded[chain[i]] = i;
 
         SafetensorsWriter.Write(file, [.. layout.Select(t => new TensorToWrite(t.Name, t.DType, t.Shape,
-            t.Name == names.Embedding ? BasisRows(embedded, hidden)
-            : t.Name == names.Unembedding ? BasisRows(successorRows, hidden)
+            t.Name == names.Embedding ? BasisRows(embedded, hidden, One)
+            : t.Name == names.Unembedding ? BasisRows(successorRows, hidden, Fp.FloatToBf16(Margin / MathF.Sqrt(hidden)))
             : norms.Contains(t.Name) ? Ones
             : Zeros))]);
     }
@@ -76,8 +80,8 @@ public static class ScriptCheckpoint
         }
     }
 
-    /// <summary>A [vocabulary, hidden] BF16 matrix, zero except 1 at (token, basis index) for each listed row.</summary>
-    private static Action<long, Span<byte>> BasisRows(IReadOnlyDictionary<int, int> rows, int hidden) => (offset, span) =>
+    /// <summary>A [vocabulary, hidden] BF16 matrix, zero except <paramref name="value"/> at (token, basis index) for each listed row.</summary>
+    private static Action<long, Span<byte>> BasisRows(IReadOnlyDictionary<int, int> rows, int hidden, ushort value) => (offset, span) =>
     {
         span.Clear();
         long rowBytes = hidden * 2L;
@@ -85,8 +89,8 @@ public static class ScriptCheckpoint
         {
             var at = token * rowBytes + column * 2 - offset;
             if (at < 0 || at + 1 >= span.Length) continue;
-            span[(int)at] = (byte)One;
-            span[(int)at + 1] = (byte)(One >> 8);
+            span[(int)at] = (byte)value;
+            span[(int)at + 1] = (byte)(value >> 8);
         }
     };
 }
