@@ -12,8 +12,8 @@ internal static class BlobDownload
     /// <summary>How long a read may wait for the next bytes before the download counts as stalled.</summary>
     public static TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Returns true when it resumed a partial download.</summary>
-    public static async Task<bool> RunAsync(HubClient client, RepoSnapshot snapshot, RepoFile file, string blobPath, IPullProgress? progress, CancellationToken ct)
+    /// <summary>Returns the bytes an earlier pull had already left (0 = a fresh download).</summary>
+    public static async Task<long> RunAsync(HubClient client, RepoSnapshot snapshot, RepoFile file, string blobPath, IPullProgress? progress, CancellationToken ct)
     {
         var partialPath = blobPath + ".incomplete";
         Directory.CreateDirectory(Path.GetDirectoryName(blobPath)!);
@@ -40,7 +40,7 @@ internal static class BlobDownload
             throw new HubException($"{e.Message}; refused: the download was deleted and nothing was added to the snapshot", e);
         }
         File.Move(partialPath, blobPath, overwrite: true);
-        return resumedFrom > 0;
+        return resumedFrom;
     }
 
     private static async Task DownloadRestAsync(HubClient client, RepoSnapshot snapshot, RepoFile file, FileStream partial, BlobVerifier verifier,

@@ -1,12 +1,12 @@
 namespace GptOss.Hub;
 
-/// <summary>One file of a finished pull.</summary>
-public sealed record PulledFile(string Path, long Size, PullOutcome Outcome);
+/// <summary>One file of a finished pull; <paramref name="FetchedBytes"/> is what this pull downloaded of it.</summary>
+public sealed record PulledFile(string Path, long Size, PullOutcome Outcome, long FetchedBytes);
 
 /// <summary>What a pull left in the cache.</summary>
 public sealed record PullResult(RepoReference Reference, string Commit, string SnapshotFolder, IReadOnlyList<PulledFile> Files)
 {
-    public long DownloadedBytes => Files.Where(f => f.Outcome is PullOutcome.Downloaded or PullOutcome.Resumed).Sum(f => f.Size);
+    public long DownloadedBytes => Files.Sum(f => f.FetchedBytes);
 }
 
 /// <summary>
@@ -24,10 +24,10 @@ public sealed class SnapshotPuller(HubClient client, HubCache cache, IPullProgre
         if (files.Count == 0)
             throw new HubException($"{reference}: none of its {snapshot.Files.Count} files matches --include/--exclude");
 
-        var outcomes = new Dictionary<string, PullOutcome>(StringComparer.Ordinal);
+        var outcomes = new Dictionary<string, (PullOutcome Outcome, long Fetched)>(StringComparer.Ordinal);
         var missing = new List<RepoFile>();
         foreach (var file in files)
-            if (File.Exists(cache.PointerPath(reference, snapshot.Commit, file.Path))) outcomes[file.Path] = PullOutcome.Cached;
+            if (File.Exists(cache.PointerPath(reference, snapshot.Commit, file.Path))) outcomes[file.Path] = (PullOutcome.Cached, 0);
             else missing.Add(file);
         CheckFreeSpace(reference, missing);
 
@@ -39,12 +39,13 @@ public sealed class SnapshotPuller(HubClient client, HubCache cache, IPullProgre
             try
             {
                 var blobPath = cache.BlobPath(reference, first.CacheBlobName);
-                var outcome = File.Exists(blobPath) ? PullOutcome.Linked
-                    : await BlobDownload.RunAsync(client, snapshot, first, blobPath, progress, token) ? PullOutcome.Resumed : PullOutcome.Downloaded;
+                long? resumedFrom = File.Exists(blobPath) ? null : await BlobDownload.RunAsync(client, snapshot, first, blobPath, progress, token);
+                var outcome = resumedFrom switch { null => PullOutcome.Linked, 0 => PullOutcome.Downloaded, _ => PullOutcome.Resumed };
                 foreach (var file in group)
                 {
                     cache.Link(reference, snapshot.Commit, file.Path, file.CacheBlobName);
-                    lock (outcomes) outcomes[file.Path] = outcome;
+                    // A blob shared by several paths is fetched once: counted on the first.
+                    lock (outcomes) outcomes[file.Path] = (outcome, file == first && resumedFrom is { } from ? file.Size - from : 0);
                     progress?.Finished(file, outcome);
                 }
             }
@@ -59,7 +60,7 @@ public sealed class SnapshotPuller(HubClient client, HubCache cache, IPullProgre
 
         cache.WriteRef(reference, snapshot.Commit);
         return new PullResult(reference, snapshot.Commit, cache.SnapshotFolder(reference, snapshot.Commit),
-            files.Select(f => new PulledFile(f.Path, f.Size, outcomes[f.Path])).ToList());
+            files.Select(f => new PulledFile(f.Path, f.Size, outcomes[f.Path].Outcome, outcomes[f.Path].Fetched)).ToList());
     }
 
     /// <summary>Refuses before downloading when the cache's disk cannot hold what is missing.</summary>

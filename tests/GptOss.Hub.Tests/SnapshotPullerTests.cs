@@ -58,6 +58,7 @@ public sealed class SnapshotPullerTests : IDisposable
 
         Assert.Contains($"GET /cdn/{weights.Sha256} bytes={kept}-", _f.Hub.Requests);
         Assert.Equal(PullOutcome.Resumed, result.Files.Single(f => f.Path == weights.Path).Outcome);
+        Assert.Equal(weights.Content.Length - kept, result.DownloadedBytes);
         Assert.Equal(PullOutcome.Cached, result.Files.Single(f => f.Path == "config.json").Outcome);
         Assert.Equal(weights.Content, File.ReadAllBytes(_f.Pointer(weights.Path)));
         Assert.False(File.Exists(partial));

@@ -44,7 +44,7 @@ internal static class PullCommand
                     commit = result.Commit,
                     snapshot = result.SnapshotFolder,
                     downloaded_bytes = result.DownloadedBytes,
-                    files = result.Files.Select(f => new { path = f.Path, bytes = f.Size, outcome = f.Outcome.ToString().ToLowerInvariant() }),
+                    files = result.Files.Select(f => new { path = f.Path, bytes = f.Size, outcome = f.Outcome.ToString().ToLowerInvariant(), downloaded_bytes = f.FetchedBytes }),
                 }));
                 return 0;
             }
