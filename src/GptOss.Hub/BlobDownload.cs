@@ -21,7 +21,7 @@ internal static class BlobDownload
         try
         {
             using var verifier = new BlobVerifier(file);
-            await using (var partial = new FileStream(partialPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true))
+            await using (var partial = OpenPartial(partialPath, file))
             {
                 if (partial.Length > file.Size) partial.SetLength(0);   // more than the file holds: not a prefix of it
                 resumedFrom = partial.Length;
@@ -82,6 +82,18 @@ internal static class BlobDownload
             await partial.FlushAsync(CancellationToken.None);
             string why = e is OperationCanceledException ? $"no data for {StallTimeout.TotalSeconds:0} s" : e.Message;
             throw new HubException($"{file.Path}: download interrupted at {partial.Length} of {file.Size} bytes ({why}); run the same pull again to resume", e);
+        }
+    }
+
+    private static FileStream OpenPartial(string partialPath, RepoFile file)
+    {
+        try
+        {
+            return new FileStream(partialPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, useAsync: true);
+        }
+        catch (IOException e) when (File.Exists(partialPath))
+        {
+            throw new HubException($"{file.Path}: {partialPath} is in use, by another pull of the same model? ({e.Message})", e);
         }
     }
 

@@ -30,6 +30,7 @@ public sealed class FileSelection
     {
         if (pattern.EndsWith('/')) pattern += "*";
         var regex = Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal).Replace(@"\?", ".", StringComparison.Ordinal);
-        return new Regex("^" + regex + "$", RegexOptions.CultureInvariant | RegexOptions.Singleline);
+        // Non-backtracking: a pattern of many '*' must not take exponential time.
+        return new Regex("^" + regex + "$", RegexOptions.CultureInvariant | RegexOptions.Singleline | RegexOptions.NonBacktracking);
     }
 }

@@ -23,9 +23,9 @@ public sealed class HubClient : IDisposable
         var url = $"{_settings.Endpoint}/api/models/{reference.Repo}/revision/{Uri.EscapeDataString(reference.Revision)}?blobs=true";
         using var response = await SendAsync(HttpMethod.Get, url, null, ct);
         ThrowIfFailed(response, reference, null);
-        using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), default, ct);
         try
         {
+            using var json = JsonDocument.Parse(await ReadBoundedAsync(response, url, ct));
             var root = json.RootElement;
             string commit = root.GetProperty("sha").GetString() ?? "";
             if (!RepoReference.IsCommit(commit))
@@ -43,10 +43,28 @@ public sealed class HubClient : IDisposable
             }
             return new RepoSnapshot(reference, commit, files);
         }
-        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException or JsonException)
         {
             throw new HubException($"{url}: not a model listing the hub would send ({e.Message})", e);
         }
+    }
+
+    /// <summary>A listing is kilobytes; more than this is not one, and is not read into memory.</summary>
+    private const int MaxListingBytes = 16 << 20;
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(HttpResponseMessage response, string url, CancellationToken ct)
+    {
+        await using var body = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new MemoryStream();
+        var chunk = new byte[1 << 16];
+        int read;
+        while ((read = await body.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > MaxListingBytes)
+                throw new HubException($"{url}: the listing is over {MaxListingBytes >> 20} MiB; not a model listing the hub would send");
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 
     /// <summary><c>GET {endpoint}/{repo}/resolve/{commit}/{path}</c> from byte <paramref name="offset"/> (a <c>Range</c> request when above 0), redirects followed; headers read, body not yet.</summary>

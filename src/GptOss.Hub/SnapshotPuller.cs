@@ -16,9 +16,9 @@ public sealed record PullResult(RepoReference Reference, string Commit, string S
 /// </summary>
 public sealed class SnapshotPuller(HubClient client, HubCache cache, IPullProgress? progress = null)
 {
-    public async Task<PullResult> PullAsync(RepoReference reference, FileSelection selection, int parallel, CancellationToken ct)
+    public async Task<PullResult> PullAsync(RepoReference reference, FileSelection selection, int workers, CancellationToken ct)
     {
-        if (parallel < 1) throw new HubException($"--parallel {parallel}: at least 1 download at a time");
+        if (workers < 1) throw new HubException($"--max-workers {workers}: at least 1 download at a time");
         var snapshot = await client.GetSnapshotAsync(reference, ct);
         var files = snapshot.Files.Where(f => selection.Includes(f.Path)).ToList();
         if (files.Count == 0)
@@ -33,7 +33,7 @@ public sealed class SnapshotPuller(HubClient client, HubCache cache, IPullProgre
 
         var errors = new List<string>();
         // Paths with the same content share a blob: download it once, link every path.
-        await Parallel.ForEachAsync(missing.GroupBy(f => f.CacheBlobName), new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = ct }, async (group, token) =>
+        await Parallel.ForEachAsync(missing.GroupBy(f => f.CacheBlobName), new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = ct }, async (group, token) =>
         {
             var first = group.First();
             try

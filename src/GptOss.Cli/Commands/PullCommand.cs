@@ -18,11 +18,11 @@ internal static class PullCommand
         var repo = new Argument<string>("repo") { Description = "org/name[@revision], e.g. openai/gpt-oss-20b, or gpt-oss-20b / gpt-oss-120b" };
         var include = new Option<string[]>("--include") { Description = "Glob of files to take (repeatable); replaces the default of everything but original/* and metal/*" };
         var exclude = new Option<string[]>("--exclude") { Description = "Glob of files to leave out (repeatable)" };
-        var parallel = new Option<int>("--parallel") { Description = "Files downloaded at once", DefaultValueFactory = _ => 4 };
+        var workers = new Option<int>("--max-workers") { Description = "Files downloaded at once (as huggingface-cli's option)", DefaultValueFactory = _ => 4 };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON (no progress)" };
         var command = new Command("pull", "Download a model from the Hugging Face hub into the hub cache; resumes interrupted downloads, verifies every file.");
         command.Arguments.Add(repo);
-        foreach (var o in new Option[] { include, exclude, parallel, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { include, exclude, workers, json }) command.Options.Add(o);
         command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
             var hub = (settings ?? HubSettings.FromEnvironment)();
@@ -31,7 +31,7 @@ internal static class PullCommand
             var output = r.InvocationConfiguration.Output;
             using var client = new HubClient(hub);
             var cache = new HubCache(hub.CacheRoot);
-            Task<PullResult> Pull(IPullProgress? progress) => new SnapshotPuller(client, cache, progress).PullAsync(reference, selection, r.GetValue(parallel), ct);
+            Task<PullResult> Pull(IPullProgress? progress) => new SnapshotPuller(client, cache, progress).PullAsync(reference, selection, r.GetValue(workers), ct);
 
             PullResult result;
             if (r.GetValue(json))
