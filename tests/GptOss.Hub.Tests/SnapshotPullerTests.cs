@@ -64,6 +64,21 @@ public sealed class SnapshotPullerTests : IDisposable
         Assert.False(File.Exists(partial));
     }
 
+    [Fact]
+    public async Task A_partial_download_held_by_another_pull_is_named_and_left_alone()
+    {
+        var weights = _f.Hub.File("model.safetensors");
+        var partial = Path.Combine(_f.RepoFolder, "blobs", weights.Sha256 + ".incomplete");
+        Directory.CreateDirectory(Path.GetDirectoryName(partial)!);
+        File.WriteAllBytes(partial, weights.Content[..100]);
+        using (new FileStream(partial, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            var error = await Assert.ThrowsAsync<HubException>(() => _f.PullAsync());
+            Assert.StartsWith($"model.safetensors: {partial} is in use, by another pull of the same model?", error.Message);
+        }
+        Assert.Equal(weights.Content[..100], File.ReadAllBytes(partial));
+    }
+
     [Theory]
     [InlineData("model.safetensors", "sha256")]
     [InlineData("config.json", "git blob id")]
