@@ -139,6 +139,7 @@ public sealed class ModelStoreCommandTests : IDisposable
         Assert.Equal("huggingface", (string)shown["layout"]!);
 
         var plain = (await Run("show", Published)).Out;
+        Assert.Contains($"parameters  {(long)shown["parameters"]!:N0}\n", plain);
         Assert.Contains($"kv cache    {Bytes.Format(128L * (260 + 4096))} (bf16) for 4096 positions x 1 sequence(s)", plain);
         Assert.Contains("--context 0: at least 1 position", await RunError("show", Published, "--context", "0"));
     }

@@ -129,7 +129,7 @@ internal static class ModelStoreCommands
             int sliding = config.SlidingLayers.Count(s => s);
             output.WriteLine($"{name}  ({checkpoint.Directory})");
             output.WriteLine($"layout      {layout}, {checkpoint.Files.Count} safetensors file(s), {checkpoint.Entries.Count} tensors");
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parameters  {config.ParameterCount / 1e9:0.##} B"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"parameters  {config.ParameterCount:N0}"));
             output.WriteLine($"layers      {config.NumHiddenLayers} ({sliding} sliding, window {config.SlidingWindow}), {config.NumLocalExperts} experts, {config.NumExpertsPerTok} per token");
             output.WriteLine($"attention   {config.NumAttentionHeads} heads, {config.NumKeyValueHeads} kv heads, head dim {config.HeadDim}; vocabulary {config.VocabSize}; context up to {config.MaxPositionEmbeddings}");
             output.WriteLine($"weights     {Bytes.Format(weights)}: {string.Join(", ", byDType.Select(p => $"{p.Key} {Bytes.Format(p.Value)}"))}");
