@@ -11,4 +11,8 @@ root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(AgentsCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(PsCommand.Create());
+root.Subcommands.Add(PullCommand.Create());
+root.Subcommands.Add(ModelStoreCommands.List());
+root.Subcommands.Add(ModelStoreCommands.Show());
+root.Subcommands.Add(ModelStoreCommands.Remove());
 return await root.Parse(args).InvokeAsync();
