@@ -36,12 +36,12 @@ public sealed class CliHostTests : IDisposable
     [Fact]
     public async Task A_relative_model_directory_in_the_settings_resolves_beside_the_settings_file()
     {
-        var settings = Settings("""{ "GptOss": { "ModelDirectory": "models/absent" } }""");
+        var settings = Settings("""{ "GptOss": { "ModelDirectory": "models/deep/absent" } }""");
 
         var (exit, _, err) = await CommandRun.Invoke([ServeCommand.Create()], "serve", "--config", settings);
 
         Assert.Equal(1, exit);
-        Assert.Contains($"error: {Path.Combine(_dir, "models/absent")}: checkpoint folder not found", err);
+        Assert.Contains($"error: {Path.Combine(_dir, "models/deep/absent")}: checkpoint folder not found", err);
     }
 
     [Fact]

@@ -106,6 +106,29 @@ public sealed class ModelStoreCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_pulled_repository_id_runs_wherever_a_model_folder_is_taken()
+    {
+        await RunJson("pull", Repo, "--json");
+
+        // A child process, so the cache comes from HF_HUB_CACHE as for a user (and no other test sees the variable).
+        var gptoss = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { "exec", Path.Combine(AppContext.BaseDirectory, "gptoss.dll"), "model", "generate", "--model", Repo, "--tokens", "1,2,3", "--max-new-tokens", "2" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["HF_HUB_CACHE"] = CacheRoot },
+        };
+        using var child = System.Diagnostics.Process.Start(gptoss)!;
+        var output = await child.StandardOutput.ReadToEndAsync();
+        var error = await child.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await child.WaitForExitAsync(limit.Token);
+
+        Assert.True(child.ExitCode == 0, error);
+        Assert.Equal(2, JsonNode.Parse(output)!["tokens"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task Ls_lists_the_cache_and_rm_empties_it()
     {
         Assert.Contains("no models in", (await Run("ls")).Out);

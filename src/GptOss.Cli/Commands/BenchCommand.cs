@@ -1,3 +1,4 @@
+using GptOss.Hub;
 using GptOss.Generation;
 using System.CommandLine;
 using System.Diagnostics;
@@ -16,7 +17,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Checkpoint folder (Hugging Face or OpenAI original/)", Required = true };
+        var model = new Option<string>("--model") { Description = "Checkpoint folder (Hugging Face or OpenAI original/), or a pulled org/name[@rev]", Required = true };
         var promptTokens = new Option<int>("--prompt-tokens") { Description = "Prompt length (random token ids)", DefaultValueFactory = _ => 512 };
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens to generate (the first comes from the prefill)", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads") { Description = "Compute threads (0 = all processors)" };
@@ -26,7 +27,7 @@ internal static class BenchCommand
         foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, json }) command.Options.Add(o);
         command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
-            var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
+            var result = await RunAsync(HubCache.Resolve(r.GetValue(model)!), r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
             r.InvocationConfiguration.Output.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result, JsonOptions) : result.ToText());
             return 0;
         }));

@@ -9,6 +9,7 @@ using System.Text.Json.Nodes;
 using GptOss.Engine;
 using GptOss.Engine.Checkpoints;
 using GptOss.Harmony;
+using GptOss.Hub;
 
 namespace GptOss.Cli.Commands;
 
@@ -25,7 +26,7 @@ internal static class ModelCommands
         return command;
     }
 
-    private static Option<string> ModelOption() => new("--model") { Description = "Checkpoint folder (Hugging Face or OpenAI original/)", Required = true };
+    private static Option<string> ModelOption() => new("--model") { Description = "Checkpoint folder (Hugging Face or OpenAI original/), or a pulled org/name[@rev]", Required = true };
     private static Option<string> DTypeOption() => new("--dtype") { Description = "Activation dtype: bfloat16 (default) or float32", DefaultValueFactory = _ => "bfloat16" };
     private static Option<int> ThreadsOption() => new("--threads") { Description = "libtorch threads (0 = default)" };
 
@@ -36,12 +37,10 @@ internal static class ModelCommands
         command.Options.Add(model);
         command.SetAction((ParseResult r) => CommandGuard.Run(r, () =>
         {
-            using var checkpoint = Checkpoint.Open(r.GetValue(model)!);
+            using var checkpoint = Checkpoint.Open(HubCache.Resolve(r.GetValue(model)!));
             var c = checkpoint.Config;
             var entries = checkpoint.Entries;
             long weightBytes = entries.Sum(e => e.ByteLength);
-            int kvLayersFull = c.SlidingLayers.Count(s => !s), kvLayersSliding = c.SlidingLayers.Count(s => s);
-            long kvPerToken = 2L * c.NumKeyValueHeads * c.HeadDim * 2;   // k and v, bf16
             var json = new
             {
                 directory = checkpoint.Directory,
@@ -54,7 +53,7 @@ internal static class ModelCommands
                 estimated_memory = new
                 {
                     mapped_weights_bytes = weightBytes,
-                    kv_cache_bytes_bf16_at_4096_tokens = kvPerToken * (kvLayersFull * 4096L + kvLayersSliding * (long)Math.Min(4096, c.SlidingWindow + 256)),
+                    kv_cache_bytes_bf16_at_4096_tokens = KvCacheEstimate.Bytes(c, 4096, parallel: 1),
                     float32_dense_copies_bytes = entries.Where(e => e.DType == "BF16").Sum(e => e.ByteLength) * 2,
                 },
             };
@@ -75,7 +74,7 @@ internal static class ModelCommands
         command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
             var ids = ParseTokens(r.GetValue(tokens)!);
-            using var engine = GptOssEngine.Load(r.GetValue(model)!, Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count));
+            using var engine = GptOssEngine.Load(HubCache.Resolve(r.GetValue(model)!), Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count));
             var logits = await engine.ComputeLogitsAsync(ids, ct);
             var buffer = new ArrayBufferWriter<byte>();
             using (var json = new Utf8JsonWriter(buffer))
@@ -132,7 +131,7 @@ internal static class ModelCommands
             var ids = tokenText is not null ? ParseTokens(tokenText) : HarmonyTokenizer.Shared.EncodeOrdinary(promptText!);
             int maxNewTokens = r.GetValue(maxNew);
             if (maxNewTokens < 1) throw new ArgumentException("--max-new-tokens must be at least 1");
-            using var engine = GptOssEngine.Load(r.GetValue(model)!, Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count + maxNewTokens));
+            using var engine = GptOssEngine.Load(HubCache.Resolve(r.GetValue(model)!), Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count + maxNewTokens));
             var stop = new HashSet<int> { HarmonyTokens.Return, HarmonyTokens.Call };
             if (engine.Config.EosTokenId is { } eos) stop.Add(eos);
             var options = new GenerationOptions

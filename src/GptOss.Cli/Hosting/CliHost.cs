@@ -3,6 +3,7 @@ using GptOss.Agents;
 using GptOss.Agents.Plugins;
 using GptOss.Engine;
 using GptOss.Generation;
+using GptOss.Hub;
 using GptOss.SemanticKernel;
 using GptOss.Tools;
 using Microsoft.Extensions.AI;
@@ -77,12 +78,14 @@ internal sealed class CliHost : IDisposable
         var keys = new Dictionary<string, string?>();
         if (model is not null)
         {
-            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = Path.GetFullPath(model);
+            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = Path.GetFullPath(HubCache.Resolve(model));
             keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] = BackendKinds.Local;
         }
         else if (workspace.Configuration[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] is { Length: > 0 } configured)
         {
-            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = workspace.ResolvePath(configured);
+            // A folder beside the settings file, else a pulled org/name[@rev].
+            var folder = workspace.ResolvePath(configured);
+            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = Directory.Exists(folder) || RepoReference.TryParse(configured) is null ? folder : HubCache.Resolve(configured);
         }
         if (backend is not null) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] = BackendKinds.Normalize(backend);
         if (r.GetValue(HostFlags.Endpoint) is { } endpoint) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Endpoint)}"] = endpoint;

@@ -18,7 +18,7 @@ internal static class HostFlags
 
     public static readonly Option<string?> Model = new("--model")
     {
-        Description = "Checkpoint folder of a gpt-oss model to run in-process (default: GptOss:ModelDirectory)",
+        Description = "Checkpoint folder of a gpt-oss model to run in-process, or a pulled org/name[@rev] (default: GptOss:ModelDirectory)",
     };
 
     public static readonly Option<string?> Script = new("--script")
