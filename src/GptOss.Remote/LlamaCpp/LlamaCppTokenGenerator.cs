@@ -13,15 +13,13 @@ namespace GptOss.Remote;
 /// (<c>&lt;|return|&gt;</c>, <c>&lt;|call|&gt;</c>, <c>&lt;|endoftext|&gt;</c>); other stop ids end the answer on our side.
 /// The model is checked on first use: <c>GET /v1/models</c> must show gpt-oss's vocabulary.
 /// </summary>
-public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
+public sealed class LlamaCppTokenGenerator : RemoteTokenGenerator
 {
     internal static readonly RemoteEngine Engine = new(
         "llama.cpp", BackendKinds.LlamaCpp, "does this llama-server support return_tokens?");
 
     private const string CompletionPath = "completion";
 
-    private readonly RemoteEndpoint _endpoint;
-    private readonly ServedModel _model;
     private readonly bool _streaming;
 
     /// <summary>A generator for the server at <see cref="GenerationBackendOptions.Endpoint"/>.</summary>
@@ -38,33 +36,26 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
     }
 
     internal LlamaCppTokenGenerator(GenerationBackendOptions options, HttpClient? httpClient, bool streaming, RemoteRetryOptions? retry)
+        : base(Engine, options, httpClient, retry)
     {
-        _endpoint = new RemoteEndpoint(Engine, options, httpClient, retry);
-        _model = new ServedModel(DescribeAsync);
         _streaming = streaming;
     }
 
-    public ModelDescriptor Model => _model.Get();
-
-    public IAsyncEnumerable<GeneratedToken> GenerateAsync(
-        IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
-        RemoteTokenStream.RunAsync(_endpoint, _model, AnswerAsync, prompt, options, cancellationToken);
-
     // /completion ignores a model name, so the check is the vocabulary: another model's ids would mean other tokens.
-    private async Task<ModelDescriptor> DescribeAsync(CancellationToken cancellationToken)
+    private protected override async Task<ModelDescriptor> DescribeAsync(CancellationToken cancellationToken)
     {
-        var list = await _endpoint.GetJsonAsync(ServedModels.Path, cancellationToken).ConfigureAwait(false);
+        var list = await Endpoint.GetJsonAsync(ServedModels.Path, cancellationToken).ConfigureAwait(false);
         if ((list["data"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault() is not { } entry || ServedModels.Id(entry) is not { } served)
-            throw _endpoint.Error($"GET /{ServedModels.Path} lists no model: is one loaded?");
+            throw Endpoint.Error($"GET /{ServedModels.Path} lists no model: is one loaded?");
         var vocabulary = ServedModels.Int(entry["meta"]?["n_vocab"]);
         if (vocabulary != HarmonyTokenizer.ModelVocabularySize)
-            throw _endpoint.Error(
+            throw Endpoint.Error(
                 $"serves {served} with a vocabulary of {vocabulary?.ToString() ?? "unknown size"}; gpt-oss needs o200k_harmony's {HarmonyTokenizer.ModelVocabularySize} tokens");
         var descriptor = ServedModels.Describe(entry, ServedModels.Int(entry["meta"]?["n_ctx"]));
-        return _endpoint.ConfiguredModel is { } name ? descriptor with { Name = name } : descriptor;
+        return Endpoint.ConfiguredModel is { } name ? descriptor with { Name = name } : descriptor;
     }
 
-    private async IAsyncEnumerable<RemoteChunk> AnswerAsync(
+    private protected override async IAsyncEnumerable<RemoteChunk> AnswerAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, IReadOnlyList<int> stopTokens, ModelDescriptor model,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -77,16 +68,16 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
 
         var received = new List<int>();
         RemoteChunk? redo = null;
-        using (var response = await _endpoint.PostJsonAsync(CompletionPath, Body(prompt, options, limit, stream: true), cancellationToken).ConfigureAwait(false))
+        using (var response = await Endpoint.PostJsonAsync(CompletionPath, Body(prompt, options, limit, stream: true), cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var e in AnswerJson.ReadEventsAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
+            await foreach (var e in AnswerJson.ReadEventsAsync(Endpoint, response, cancellationToken).ConfigureAwait(false))
             {
-                if (e["tokens"] is not JsonArray tokens) throw _endpoint.MissingTokenIds();
-                var ids = TokenIdArrays.Read(_endpoint, tokens, "tokens");
+                if (e["tokens"] is not JsonArray tokens) throw Endpoint.MissingTokenIds();
+                var ids = TokenIdArrays.Read(Endpoint, tokens, "tokens");
                 var stop = e["stop"] is JsonValue s && s.TryGetValue<bool>(out var stopped) && stopped;
                 var predicted = ServedModels.Int(e["tokens_predicted"]);
                 // Every event of a sampled token carries its id; one with none ignores return_tokens.
-                if (!stop && ids.Count == 0 && predicted > 0) throw _endpoint.MissingTokenIds();
+                if (!stop && ids.Count == 0 && predicted > 0) throw Endpoint.MissingTokenIds();
                 if (predicted > received.Count + ids.Count)
                 {
                     // An id went missing (a token ending inside a UTF-8 character): ask for the rest again, continuing
@@ -103,11 +94,11 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
 
     private async Task<RemoteChunk> CompleteAsync(IReadOnlyList<int> prompt, GenerationOptions options, int limit, CancellationToken cancellationToken)
     {
-        using var response = await _endpoint.PostJsonAsync(CompletionPath, Body(prompt, options, limit, stream: false), cancellationToken).ConfigureAwait(false);
-        var answer = await AnswerJson.ReadAsync(_endpoint, response, cancellationToken).ConfigureAwait(false);
+        using var response = await Endpoint.PostJsonAsync(CompletionPath, Body(prompt, options, limit, stream: false), cancellationToken).ConfigureAwait(false);
+        var answer = await AnswerJson.ReadAsync(Endpoint, response, cancellationToken).ConfigureAwait(false);
         if (answer["tokens"] is not JsonArray tokens || tokens.Count == 0 && ServedModels.Int(answer["tokens_predicted"]) > 0)
-            throw _endpoint.MissingTokenIds();
-        return new RemoteChunk(TokenIdArrays.Read(_endpoint, tokens, "tokens"), Finish(answer), CacheCount(answer));
+            throw Endpoint.MissingTokenIds();
+        return new RemoteChunk(TokenIdArrays.Read(Endpoint, tokens, "tokens"), Finish(answer), CacheCount(answer));
     }
 
     private static JsonObject Body(IReadOnlyList<int> prompt, GenerationOptions options, int limit, bool stream)
@@ -134,8 +125,7 @@ public sealed class LlamaCppTokenGenerator : ITokenGenerator, IDisposable
     {
         "eos" or "word" => FinishReason.Stop,
         "limit" => FinishReason.Length,
-        var other => throw _endpoint.Error($"the answer ended with stop_type '{other}'"),
+        var other => throw Endpoint.Error($"the answer ended with stop_type '{other}'"),
     };
 
-    public void Dispose() => _endpoint.Dispose();
 }

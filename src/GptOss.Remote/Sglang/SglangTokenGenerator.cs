@@ -11,15 +11,13 @@ namespace GptOss.Remote;
 /// <c>output_ids</c> (cumulative by default, incremental with <c>--incremental-streaming-output</c>: both are read).
 /// The served model is checked against <c>GET /v1/models</c> on first use.
 /// </summary>
-public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
+public sealed class SglangTokenGenerator : RemoteTokenGenerator
 {
     internal static readonly RemoteEngine Engine = new(
         "SGLang", BackendKinds.Sglang, "SGLang's native /generate reports output_ids: is this an SGLang server?");
 
     private const string GeneratePath = "generate";
 
-    private readonly RemoteEndpoint _endpoint;
-    private readonly ServedModel _model;
 
     /// <summary>A generator for the server at <see cref="GenerationBackendOptions.Endpoint"/>.</summary>
     /// <param name="options">Endpoint, served model name (default: the first served), API key, timeout.</param>
@@ -30,18 +28,11 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
     }
 
     internal SglangTokenGenerator(GenerationBackendOptions options, HttpClient? httpClient, RemoteRetryOptions? retry)
+        : base(Engine, options, httpClient, retry)
     {
-        _endpoint = new RemoteEndpoint(Engine, options, httpClient, retry);
-        _model = new ServedModel(ct => ServedModels.DescribeAsync(_endpoint, ct));
     }
 
-    public ModelDescriptor Model => _model.Get();
-
-    public IAsyncEnumerable<GeneratedToken> GenerateAsync(
-        IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
-        RemoteTokenStream.RunAsync(_endpoint, _model, AnswerAsync, prompt, options, cancellationToken);
-
-    private async IAsyncEnumerable<RemoteChunk> AnswerAsync(
+    private protected override async IAsyncEnumerable<RemoteChunk> AnswerAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, IReadOnlyList<int> stopTokens, ModelDescriptor model,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -64,13 +55,13 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
             ["stream"] = true,
         };
 
-        using var response = await _endpoint.PostJsonAsync(GeneratePath, body, cancellationToken).ConfigureAwait(false);
+        using var response = await Endpoint.PostJsonAsync(GeneratePath, body, cancellationToken).ConfigureAwait(false);
         var received = new List<int>();
-        await foreach (var e in AnswerJson.ReadEventsAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
+        await foreach (var e in AnswerJson.ReadEventsAsync(Endpoint, response, cancellationToken).ConfigureAwait(false))
         {
             var meta = e["meta_info"] as JsonObject;
-            if (e["output_ids"] is not JsonArray outputIds) throw _endpoint.MissingTokenIds();
-            var ids = NewIds(TokenIdArrays.Read(_endpoint, outputIds, "output_ids"), received, ServedModels.Int(meta?["completion_tokens"]));
+            if (e["output_ids"] is not JsonArray outputIds) throw Endpoint.MissingTokenIds();
+            var ids = NewIds(TokenIdArrays.Read(Endpoint, outputIds, "output_ids"), received, ServedModels.Int(meta?["completion_tokens"]));
             received.AddRange(ids);
             var (finish, matched) = Finish(meta?["finish_reason"]);
             // A matched stop id trimmed from output_ids: the contract yields the stop token last.
@@ -103,10 +94,9 @@ public sealed class SglangTokenGenerator : ITokenGenerator, IDisposable
         {
             "stop" => (FinishReason.Stop, ServedModels.Int(o["matched"])),
             "length" => (FinishReason.Length, null),
-            var other => throw _endpoint.Error(
+            var other => throw Endpoint.Error(
                 $"the answer ended with finish_reason '{other}'{(o["message"] is JsonValue m ? $": {m}" : "")}"),
         };
     }
 
-    public void Dispose() => _endpoint.Dispose();
 }

@@ -10,15 +10,13 @@ namespace GptOss.Remote;
 /// gpt-oss on a vLLM server, in token ids: <c>POST /v1/completions</c> with the prompt as ids, <c>return_token_ids</c>
 /// (vLLM ≥ 0.10.2) and streaming. The served model is checked against <c>GET /v1/models</c> on first use.
 /// </summary>
-public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
+public sealed class VllmTokenGenerator : RemoteTokenGenerator
 {
     internal static readonly RemoteEngine Engine = new(
         "vLLM", BackendKinds.Vllm, "is return_token_ids supported? vLLM ≥ 0.10.2");
 
     private const string CompletionsPath = "v1/completions";
 
-    private readonly RemoteEndpoint _endpoint;
-    private readonly ServedModel _model;
 
     /// <summary>A generator for the server at <see cref="GenerationBackendOptions.Endpoint"/>.</summary>
     /// <param name="options">Endpoint, served model name (default: the first served), API key, timeout.</param>
@@ -29,18 +27,11 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
     }
 
     internal VllmTokenGenerator(GenerationBackendOptions options, HttpClient? httpClient, RemoteRetryOptions? retry)
+        : base(Engine, options, httpClient, retry)
     {
-        _endpoint = new RemoteEndpoint(Engine, options, httpClient, retry);
-        _model = new ServedModel(ct => ServedModels.DescribeAsync(_endpoint, ct));
     }
 
-    public ModelDescriptor Model => _model.Get();
-
-    public IAsyncEnumerable<GeneratedToken> GenerateAsync(
-        IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
-        RemoteTokenStream.RunAsync(_endpoint, _model, AnswerAsync, prompt, options, cancellationToken);
-
-    private async IAsyncEnumerable<RemoteChunk> AnswerAsync(
+    private protected override async IAsyncEnumerable<RemoteChunk> AnswerAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, IReadOnlyList<int> stopTokens, ModelDescriptor model,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -61,9 +52,9 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
         };
         if (options.Seed is { } seed) body["seed"] = seed;
 
-        using var response = await _endpoint.PostJsonAsync(CompletionsPath, body, cancellationToken).ConfigureAwait(false);
+        using var response = await Endpoint.PostJsonAsync(CompletionsPath, body, cancellationToken).ConfigureAwait(false);
         int? lastId = null;
-        await foreach (var e in AnswerJson.ReadEventsAsync(_endpoint, response, cancellationToken).ConfigureAwait(false))
+        await foreach (var e in AnswerJson.ReadEventsAsync(Endpoint, response, cancellationToken).ConfigureAwait(false))
         {
             var cached = ServedModels.Int(e["usage"]?["prompt_tokens_details"]?["cached_tokens"]);
             if (e["choices"] is not JsonArray { Count: > 0 } choices || choices[0] is not JsonObject choice)
@@ -75,11 +66,11 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
             if (choice["token_ids"] is not JsonArray tokenIds)
             {
                 // A final chunk may carry no delta; any text without ids means the server ignores return_token_ids.
-                if (finish is null || (string?)choice["text"] is { Length: > 0 }) throw _endpoint.MissingTokenIds();
+                if (finish is null || (string?)choice["text"] is { Length: > 0 }) throw Endpoint.MissingTokenIds();
                 yield return new RemoteChunk([], finish, cached);
                 continue;
             }
-            var ids = TokenIdArrays.Read(_endpoint, tokenIds, "token_ids");
+            var ids = TokenIdArrays.Read(Endpoint, tokenIds, "token_ids");
             if (ids.Count > 0) lastId = ids[^1];
             // A stop id vLLM names in stop_reason but left out of token_ids: the contract yields the stop token last.
             if (finish == FinishReason.Stop && ServedModels.Int(choice["stop_reason"]) is { } stop && stop != lastId)
@@ -93,8 +84,7 @@ public sealed class VllmTokenGenerator : ITokenGenerator, IDisposable
         null => null,
         "stop" => FinishReason.Stop,
         "length" => FinishReason.Length,
-        var other => throw _endpoint.Error($"the answer ended with finish_reason '{other}'"),
+        var other => throw Endpoint.Error($"the answer ended with finish_reason '{other}'"),
     };
 
-    public void Dispose() => _endpoint.Dispose();
 }
