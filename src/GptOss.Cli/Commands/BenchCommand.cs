@@ -1,4 +1,4 @@
-using GptOss.Hub;
+using GptOss.Cli.Hosting;
 using GptOss.Generation;
 using System.CommandLine;
 using System.Diagnostics;
@@ -27,7 +27,7 @@ internal static class BenchCommand
         foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, json }) command.Options.Add(o);
         command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
-            var result = await RunAsync(HubCache.Resolve(r.GetValue(model)!), r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
+            var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
             r.InvocationConfiguration.Output.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result, JsonOptions) : result.ToText());
             return 0;
         }));
@@ -36,16 +36,15 @@ internal static class BenchCommand
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private static async Task<BenchResult> RunAsync(string modelDir, int promptTokens, int genTokens, int threads, string dtype, CancellationToken ct)
+    private static async Task<BenchResult> RunAsync(string model, int promptTokens, int genTokens, int threads, string dtype, CancellationToken ct)
     {
         if (promptTokens < 1) throw new ArgumentException($"--prompt-tokens must be at least 1 (got {promptTokens})");
         if (genTokens < 2) throw new ArgumentException($"--gen-tokens must be at least 2 (got {genTokens}): decode speed needs a decoded token");
         if (threads < 0) throw new ArgumentException($"--threads must be 0 (all processors) or positive (got {threads})");
-        var type = ActivationDTypeNames.Parse(dtype, "--dtype");
         int threadCount = threads == 0 ? Environment.ProcessorCount : threads;
 
         var clock = Stopwatch.StartNew();
-        using var engine = GptOssEngine.Load(modelDir, new EngineOptions { DType = type, Threads = threadCount, MaxContext = promptTokens + genTokens });
+        using var engine = EngineLoader.Load(model, dtype, threadCount, promptTokens + genTokens);
         double loadSeconds = clock.Elapsed.TotalSeconds;
 
         var random = new Random(1234);
@@ -84,7 +83,7 @@ internal static class BenchCommand
         double decodeRate = (generated - 1) / decodeSeconds;
         double bound = DecodeBound.TokensPerSecond(shape, bandwidth);
         return new BenchResult(
-            Model: engine.Model.Name, Dtype: type == ActivationDType.Float32 ? "float32" : "bfloat16", Threads: threadCount,
+            Model: engine.Model.Name, Dtype: engine.DType == ActivationDType.Float32 ? "float32" : "bfloat16", Threads: threadCount,
             PromptTokens: promptTokens, GenTokens: generated,
             LoadSeconds: loadSeconds,
             PrefillTokensPerSecond: promptTokens / firstToken,

@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using GptOss.Engine;
 using GptOss.Engine.Checkpoints;
+using GptOss.Cli.Hosting;
 using GptOss.Harmony;
 using GptOss.Hub;
 
@@ -74,7 +75,7 @@ internal static class ModelCommands
         command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
             var ids = ParseTokens(r.GetValue(tokens)!);
-            using var engine = GptOssEngine.Load(HubCache.Resolve(r.GetValue(model)!), Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count));
+            using var engine = EngineLoader.Load(r.GetValue(model)!, r.GetValue(dtype)!, r.GetValue(threads), Math.Max(ids.Count, 4096));
             var logits = await engine.ComputeLogitsAsync(ids, ct);
             var buffer = new ArrayBufferWriter<byte>();
             using (var json = new Utf8JsonWriter(buffer))
@@ -131,7 +132,7 @@ internal static class ModelCommands
             var ids = tokenText is not null ? ParseTokens(tokenText) : HarmonyTokenizer.Shared.EncodeOrdinary(promptText!);
             int maxNewTokens = r.GetValue(maxNew);
             if (maxNewTokens < 1) throw new ArgumentException("--max-new-tokens must be at least 1");
-            using var engine = GptOssEngine.Load(HubCache.Resolve(r.GetValue(model)!), Options(r.GetValue(dtype)!, r.GetValue(threads), ids.Count + maxNewTokens));
+            using var engine = EngineLoader.Load(r.GetValue(model)!, r.GetValue(dtype)!, r.GetValue(threads), Math.Max(ids.Count + maxNewTokens, 4096));
             var stop = new HashSet<int> { HarmonyTokens.Return, HarmonyTokens.Call };
             if (engine.Config.EosTokenId is { } eos) stop.Add(eos);
             var options = new GenerationOptions
@@ -203,13 +204,6 @@ internal static class ModelCommands
         }));
         return command;
     }
-
-    private static EngineOptions Options(string dtype, int threads, int positions) => new()
-    {
-        DType = ActivationDTypeNames.Parse(dtype, "--dtype"),
-        Threads = threads,
-        MaxContext = Math.Max(positions, 4096),
-    };
 
     private static List<int> ParseTokens(string text)
     {
