@@ -2,8 +2,9 @@ namespace GptOss.Generation;
 
 /// <summary>
 /// The one seam between the model and everything above it: given a prompt of token ids, stream the
-/// tokens the model samples. The real engine and the scripted token source (tests, demos) both implement it.
-/// Implementations are safe to share between concurrent callers (calls are serialized).
+/// tokens the model samples. The in-process engine, the remote engines and the scripted token source (tests, demos)
+/// implement it. Implementations are safe to share between concurrent callers (the engine and the script serialize
+/// calls; a remote server batches them).
 /// </summary>
 public interface ITokenGenerator
 {
