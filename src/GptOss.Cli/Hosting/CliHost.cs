@@ -64,9 +64,14 @@ internal sealed class CliHost : IDisposable
         services.AddGptOssGenerator().AddGptOssEngine().AddGptOssRemoteBackends();
         services.AddSingleton<IToolExecutorFactory>(_ => new ToolExecutorFactory(workspace.ToolsOptions()));
         var backend = r.GetValue(HostFlags.Script) is not null ? "Script"
-            : BackendKinds.Normalize(configuration[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] ?? BackendKinds.Local);
+            : BackendKinds.Normalize(configuration[KindKey] ?? BackendKinds.Local);
         return new CliHost(workspace, services.BuildServiceProvider(), backend);
     }
+
+    private const string ModelDirectoryKey = $"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}";
+    private const string KindKey = $"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}";
+    private const string EndpointKey = $"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Endpoint)}";
+    private const string BackendModelKey = $"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Model)}";
 
     /// <summary>The flags as configuration keys; a settings path is relative to the settings file, a flag's to the current folder.</summary>
     private static Dictionary<string, string?> Overrides(ParseResult r, AgentWorkspace workspace)
@@ -78,18 +83,18 @@ internal sealed class CliHost : IDisposable
         var keys = new Dictionary<string, string?>();
         if (model is not null)
         {
-            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = Path.GetFullPath(HubCache.Resolve(model));
-            keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] = BackendKinds.Local;
+            keys[ModelDirectoryKey] = Path.GetFullPath(HubCache.Resolve(model));
+            keys[KindKey] = BackendKinds.Local;
         }
-        else if (workspace.Configuration[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] is { Length: > 0 } configured)
+        else if (workspace.Configuration[ModelDirectoryKey] is { Length: > 0 } configured)
         {
             // A folder beside the settings file, else a pulled org/name[@rev].
             var folder = workspace.ResolvePath(configured);
-            keys[$"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}"] = Directory.Exists(folder) || RepoReference.TryParse(configured) is null ? folder : HubCache.Resolve(configured);
+            keys[ModelDirectoryKey] = Directory.Exists(folder) || RepoReference.TryParse(configured) is null ? folder : HubCache.Resolve(configured);
         }
-        if (backend is not null) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}"] = BackendKinds.Normalize(backend);
-        if (r.GetValue(HostFlags.Endpoint) is { } endpoint) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Endpoint)}"] = endpoint;
-        if (r.GetValue(HostFlags.BackendModel) is { } name) keys[$"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Model)}"] = name;
+        if (backend is not null) keys[KindKey] = BackendKinds.Normalize(backend);
+        if (r.GetValue(HostFlags.Endpoint) is { } endpoint) keys[EndpointKey] = endpoint;
+        if (r.GetValue(HostFlags.BackendModel) is { } name) keys[BackendModelKey] = name;
         return keys;
     }
 
