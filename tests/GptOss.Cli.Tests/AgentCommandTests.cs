@@ -127,6 +127,22 @@ public abstract class AgentCommandTests : RoutedTests, IDisposable
     }
 
     [Fact]
+    public async Task Verbose_shows_the_speeds_and_hide_thinking_leaves_the_reasoning_out()
+    {
+        var (exit, stdout, stderr) = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--script", Script(MultiStep), "--verbose", "--hide-thinking"));
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("The sum is 45.", stdout.Trim());
+        Assert.DoesNotContain("(thinking)", stderr);
+        Assert.DoesNotContain("Need the date.", stderr);
+        Assert.Matches(@"load duration: +\d", stderr);
+        Assert.Matches(@"prompt eval count: +\d+ token\(s\) \(\d+ more from the cache\)", stderr);
+        Assert.Matches(@"eval count: +\d+ token\(s\)", stderr);
+        Assert.Contains("prompt eval rate:", stderr);
+        Assert.Contains("time to first token:", stderr);
+    }
+
+    [Fact]
     public async Task Run_can_save_the_transcript_while_showing_progress()
     {
         var file = Path.Combine(_dir, "run.jsonl");

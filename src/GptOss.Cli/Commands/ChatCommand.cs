@@ -17,6 +17,7 @@ internal static class ChatCommand
         var command = new Command("chat", "Chat with an agent interactively (one message per line; empty line or /exit ends).");
         command.Options.Add(agent);
         HostFlags.AddModel(command);
+        ViewFlags.AddTo(command);
         command.SetAction((r, ct) => CommandGuard.Run(r, async () =>
         {
             using var host = CliHost.Open(r);
@@ -24,7 +25,7 @@ internal static class ChatCommand
             var definition = r.GetValue(agent) is { } name ? catalog.Get(name) : DefaultAgent(catalog);
             await using var session = host.CreateRunner().CreateSession(definition);
             var output = r.InvocationConfiguration.Output;
-            var view = new TerminalView(output, r.InvocationConfiguration.Error);
+            var view = new TerminalView(output, r.InvocationConfiguration.Error, ViewFlags.Read(r, host.LoadTime));
             await output.WriteLineAsync($"Chatting with '{definition.Name}' on {host.Generator.Model.Name}. Empty line or /exit to quit.");
             while (true)
             {

@@ -20,6 +20,7 @@ internal static class RunCommand
         command.Options.Add(json);
         command.Options.Add(transcript);
         HostFlags.AddModel(command);
+        ViewFlags.AddTo(command);
         command.SetAction((r, ct) => CommandGuard.Run(r, async () =>
         {
             using var host = CliHost.Open(r);
@@ -27,7 +28,7 @@ internal static class RunCommand
             await using var session = host.CreateRunner().CreateSession(definition);
             var view = r.GetValue(json)
                 ? (IRunView)new JsonLinesView(r.InvocationConfiguration.Output)
-                : new TerminalView(r.InvocationConfiguration.Output, r.InvocationConfiguration.Error);
+                : new TerminalView(r.InvocationConfiguration.Output, r.InvocationConfiguration.Error, ViewFlags.Read(r, host.LoadTime));
             var events = session.SendAsync(r.GetValue(task)!, ct);
             if (r.GetValue(transcript) is not { } file) return ExitCode(await AgentDrive.Show(events, view, ct), r);
             await using var writer = new StreamWriter(file);

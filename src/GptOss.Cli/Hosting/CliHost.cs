@@ -37,8 +37,20 @@ internal sealed class CliHost : IDisposable
     /// <summary>The chat defaults (<c>GptOss</c> section).</summary>
     public GptOssOptions ChatOptions => _services.GetRequiredService<IOptions<GptOssOptions>>().Value;
 
-    /// <summary>The model: the backend <c>GptOss:Backend:Kind</c> names, or the script of <c>--script</c>.</summary>
-    public ITokenGenerator Generator => _services.GetRequiredService<ITokenGenerator>();
+    /// <summary>The model: the backend <c>GptOss:Backend:Kind</c> names, or the script of <c>--script</c>; loaded on first use.</summary>
+    public ITokenGenerator Generator
+    {
+        get
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var generator = _services.GetRequiredService<ITokenGenerator>();
+            LoadTime ??= clock.Elapsed;
+            return generator;
+        }
+    }
+
+    /// <summary>How long the first use of <see cref="Generator"/> took (loading the model), once it happened.</summary>
+    public TimeSpan? LoadTime { get; private set; }
 
     public HarmonyChatPipeline Pipeline => _services.GetRequiredService<HarmonyChatPipeline>();
 

@@ -6,9 +6,13 @@ namespace GptOss.Cli.Views;
 /// A terminal: the answer streams to stdout; reasoning, tool traffic and step counters go to stderr. What the model and
 /// the tools wrote passes through <see cref="TerminalText.Escape"/>: their control sequences must not reach the terminal.
 /// </summary>
-internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRunView
+internal sealed class TerminalView(TextWriter output, TextWriter progress, TerminalViewOptions? options = null) : IRunView
 {
     private const int ResultPreview = 200;
+    private const string DimOn = "\u001b[2m", DimOff = "\u001b[0m";
+    private readonly TerminalViewOptions _options = options ?? new TerminalViewOptions();
+    private readonly List<AgentEvent.StepCompleted> _steps = [];
+    private bool _loadShown;
     private string? _streaming;
 
     public async Task ShowAsync(AgentEvent e)
@@ -18,7 +22,7 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
             case AgentEvent.RunStarted s:
                 await progress.WriteLineAsync($"[{s.Agent} on {s.Model}]");
                 break;
-            case AgentEvent.ReasoningDelta d:
+            case AgentEvent.ReasoningDelta d when !_options.HideThinking:
                 await Stream(progress, "thinking", d.Text);
                 break;
             case AgentEvent.PreambleDelta d:
@@ -40,6 +44,7 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
                 await progress.WriteLineAsync($"! {TerminalText.Escape(p.Description)}");
                 break;
             case AgentEvent.StepCompleted s:
+                _steps.Add(s);
                 await EndStream();
                 await progress.WriteLineAsync(
                     $"[step {s.Step}: prompt {s.PromptTokens} (cached {s.CachedPromptTokens}, prefill {s.PrefillTokens}), " +
@@ -50,9 +55,34 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
                 await EndStream();
                 await progress.WriteLineAsync(
                     $"[{c.Outcome} after {c.Step} step(s), {c.Duration.TotalSeconds:0.##} s; prompt {c.PromptTokens} tokens, cached {c.CachedPromptTokens}, generated {c.GeneratedTokens}]");
+                if (_options.Verbose) await ShowSpeeds(c);
+                _steps.Clear();
                 break;
         }
     }
+
+    /// <summary>What <c>ollama run --verbose</c> prints: load, prompt and generation speed, time to the first token.</summary>
+    private async Task ShowSpeeds(AgentEvent.RunCompleted run)
+    {
+        if (_options.LoadTime is { } load && !_loadShown)
+        {
+            await progress.WriteLineAsync($"load duration:        {load.TotalSeconds:0.###} s");
+            _loadShown = true;
+        }
+        var prefill = _steps.Sum(s => s.PrefillTokens);
+        var prefillTime = TimeSpan.FromTicks(_steps.Sum(s => s.PrefillTime.Ticks));
+        var decodeTime = TimeSpan.FromTicks(_steps.Sum(s => s.DecodeTime.Ticks));
+        await progress.WriteLineAsync($"total duration:       {run.Duration.TotalSeconds:0.###} s");
+        await progress.WriteLineAsync($"prompt eval count:    {prefill} token(s) ({run.CachedPromptTokens} more from the cache)");
+        await progress.WriteLineAsync($"prompt eval rate:     {Rate(prefill, prefillTime)}");
+        await progress.WriteLineAsync($"eval count:           {run.GeneratedTokens} token(s)");
+        // The first token of each step comes from its prefill, so the decode rate counts the others.
+        await progress.WriteLineAsync($"eval rate:            {Rate(run.GeneratedTokens - _steps.Count, decodeTime)}");
+        if (_steps.Count > 0) await progress.WriteLineAsync($"time to first token:  {_steps[0].PrefillTime.TotalSeconds:0.###} s");
+    }
+
+    private static string Rate(int tokens, TimeSpan time) =>
+        tokens > 0 && time > TimeSpan.Zero ? $"{tokens / time.TotalSeconds:0.##} tokens/s" : "n/a";
 
     private async Task Stream(TextWriter writer, string kind, string text)
     {
@@ -60,6 +90,7 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
         {
             await EndStream();
             if (kind != "answer") await writer.WriteAsync($"({kind}) ");
+            if (kind == "thinking" && _options.Dim) await writer.WriteAsync(DimOn);
             _streaming = kind;
         }
         await writer.WriteAsync(TerminalText.Escape(text));
@@ -68,6 +99,7 @@ internal sealed class TerminalView(TextWriter output, TextWriter progress) : IRu
     private async Task EndStream()
     {
         if (_streaming is null) return;
+        if (_streaming == "thinking" && _options.Dim) await progress.WriteAsync(DimOff);
         await (_streaming == "answer" ? output : progress).WriteLineAsync();
         _streaming = null;
     }
