@@ -228,6 +228,32 @@ public abstract class AgentCommandTests : RoutedTests, IDisposable
     }
 
     [Fact]
+    public async Task Chat_takes_multi_line_messages_set_regen_and_clear_and_ends_at_the_end_of_input()
+    {
+        string Final(string answer) => $"<|channel|>analysis<|message|>Think.<|end|><|start|>assistant<|channel|>final<|message|>{answer}<|return|>";
+        // Three answers exactly: a multi-line message sent as several would ask for a fourth and exhaust the script.
+        var script = Script(Final("Hello Ada."), Final("Hello again."), Final("I do not know."));
+        var previous = ChatCommand.Input;
+        ChatCommand.Input = new StringReader("\"\"\"\nI am Ada\nand I write code\n\"\"\"\n/set effort high\n/set temperature 0.5\n/regen\n/clear\nWho am I?\n");
+        try
+        {
+            var (exit, stdout, stderr) = await Invoke(Host("chat", "--agent", "worker", "--script", script));
+
+            Assert.True(exit == 0, stderr);
+            Assert.Equal(["Hello Ada.", "Hello again.", "I do not know."],
+                System.Text.RegularExpressions.Regex.Matches(stdout, @"Hello Ada\.|Hello again\.|I do not know\.").Select(m => m.Value));
+            Assert.Contains("Reasoning effort high.", stdout);
+            Assert.Contains("Temperature 0.5.", stdout);
+            Assert.Contains("Answering again.", stdout);
+            Assert.Contains("Cleared the conversation.", stdout);
+        }
+        finally
+        {
+            ChatCommand.Input = previous;
+        }
+    }
+
+    [Fact]
     public async Task Chat_keeps_the_conversation_across_lines()
     {
         var script = Script(

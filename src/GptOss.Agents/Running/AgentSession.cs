@@ -23,6 +23,8 @@ public sealed class AgentSession : IAsyncDisposable
     private readonly HarmonyChatPipeline _pipeline;
     private readonly AgentToolRouter _tools;
     private readonly List<Message> _messages;
+    private readonly TimeProvider _time;
+    private int _preamble;   // the system and developer messages the turns follow
 
     internal AgentSession(AgentDefinition agent, ITokenGenerator generator, AgentToolRouter tools, TimeProvider time)
     {
@@ -30,10 +32,38 @@ public sealed class AgentSession : IAsyncDisposable
         _generator = new RecordingTokenGenerator(generator);
         _pipeline = new HarmonyChatPipeline(_generator);
         _tools = tools;
-        _messages = [.. AgentPrompt.Create(agent, tools.Builtins, tools.Functions, time.GetUtcNow())];
+        _time = time;
+        _messages = [];
+        Reconfigure(agent);
     }
 
-    public AgentDefinition Agent { get; }
+    public AgentDefinition Agent { get; private set; }
+
+    /// <summary>
+    /// Runs the rest of the conversation as <paramref name="agent"/> (another reasoning effort, temperature, …): its
+    /// system and developer messages replace the old ones; the turns so far are kept. Tools stay as the session began.
+    /// </summary>
+    public void Reconfigure(AgentDefinition agent)
+    {
+        var preamble = AgentPrompt.Create(agent, _tools.Builtins, _tools.Functions, _time.GetUtcNow());
+        _messages.RemoveRange(0, _preamble);
+        _messages.InsertRange(0, preamble);
+        _preamble = preamble.Count;
+        Agent = agent;
+    }
+
+    /// <summary>Forgets every turn: the conversation starts again from the system and developer messages.</summary>
+    public void Clear() => _messages.RemoveRange(_preamble, _messages.Count - _preamble);
+
+    /// <summary>Takes back the last user message and all that followed it; returns that message (null when there is none).</summary>
+    public string? TakeBackLastTurn()
+    {
+        var last = _messages.FindLastIndex(m => m.Author.Role == Role.User);
+        if (last < _preamble) return null;
+        var text = _messages[last].Text;
+        _messages.RemoveRange(last, _messages.Count - last);
+        return text;
+    }
 
     /// <summary>The conversation so far: system, developer, then every user, assistant and tool message.</summary>
     public IReadOnlyList<Message> Messages => _messages;

@@ -12,6 +12,32 @@ namespace GptOss.Agents.Tests.Running;
 /// <summary>Each test runs on the scripted generator directly and through a fake vLLM server and the vLLM backend.</summary>
 public abstract class AgentRunnerTests(GeneratorRoute route) : RoutedTests(route)
 {
+    [Fact]
+    public async Task A_session_can_change_its_settings_keep_its_turns_take_back_the_last_and_clear()
+    {
+        var generator = ScriptedTokenGenerator.FromHarmony(Final("a", "One."), Final("b", "Two."), Final("c", "Three."), Final("d", "Four."));
+        await using var session = Runner(Routes.Through(generator)).CreateSession(Agent());
+
+        await Collect(session.SendAsync("first"));
+        session.Reconfigure(session.Agent with { ReasoningEffort = Harmony.ReasoningEffort.High });
+        await Collect(session.SendAsync("second"));
+        var takenBack = session.TakeBackLastTurn();
+        await Collect(session.SendAsync(takenBack!));
+        session.Clear();
+        await Collect(session.SendAsync("third"));
+
+        var prompts = generator.PromptTexts;
+        Assert.Contains("Reasoning: medium", prompts[0]);
+        Assert.Contains("Reasoning: high", prompts[1]);
+        Assert.Contains("One.", prompts[1]);                        // the earlier turn is kept
+        Assert.Equal("second", takenBack);
+        Assert.Equal(prompts[1], prompts[2]);                        // the same turn, asked again
+        Assert.DoesNotContain("first", prompts[3]);                  // cleared
+        Assert.Contains("Reasoning: high", prompts[3]);              // settings survive /clear
+        session.Clear();
+        Assert.Null(session.TakeBackLastTurn());                    // nothing left to take back
+    }
+
     [Theory]
     [InlineData(true, "KV cache and prefix reuse")]
     [InlineData(false, "there is no tool named functions.search")]
