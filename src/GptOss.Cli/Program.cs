@@ -15,4 +15,8 @@ root.Subcommands.Add(PullCommand.Create());
 root.Subcommands.Add(ModelStoreCommands.List());
 root.Subcommands.Add(ModelStoreCommands.Show());
 root.Subcommands.Add(ModelStoreCommands.Remove());
-return await root.Parse(args).InvokeAsync();
+var parsed = root.Parse(args);
+// chat handles Ctrl+C itself: it stops the answer being written, not the chat (between answers it ends the process).
+var invocation = new InvocationConfiguration();
+if (parsed.CommandResult.Command.Name == "chat") invocation.ProcessTerminationTimeout = null;
+return await parsed.InvokeAsync(invocation);

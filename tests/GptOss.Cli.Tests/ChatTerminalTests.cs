@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using GptOss.Generation;
+using GptOss.Remote.Testing;
+
+namespace GptOss.Cli.Tests;
+
+/// <summary>
+/// `gptoss chat` in a real terminal (tmux): a multi-line message, Ctrl+C while the answer is being written (a fake vLLM
+/// server stalls mid-answer), then /set and /exit. Skipped, saying so, where tmux is missing.
+/// </summary>
+public sealed class ChatTerminalTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gptoss-chat-tmux-").FullName;
+    private readonly string _session = $"gptoss-{Guid.NewGuid():N}"[..20];
+
+    public void Dispose()
+    {
+        Tmux("kill-session", "-t", _session);
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_stops_the_answer_not_the_chat()
+    {
+        if (!File.Exists("/usr/bin/tmux"))
+        {
+            Console.WriteLine("ChatTerminalTests: skipped, tmux is not installed (apt-get install tmux)");
+            return;
+        }
+        var generator = ScriptedTokenGenerator.FromHarmony(
+            "<|channel|>final<|message|>This answer goes on and on and on and never gets to its end because the server stalls.<|return|>");
+        await using var server = FakeVllmServer.Start(generator, new FakeServerOptions { ModelName = generator.Model.Name, PauseAfterIds = 8 });
+        var settings = Path.Combine(_dir, "settings.json");
+        await File.WriteAllTextAsync(settings, """{ "Agents": { "Directory": "none" } }""");
+        var gptoss = Path.Combine(AppContext.BaseDirectory, "gptoss.dll");
+
+        Tmux("new-session", "-d", "-s", _session, "-x", "200", "-y", "50",
+            $"dotnet exec {gptoss} chat --config {settings} --backend vllm --endpoint {server.Endpoint}; sleep 30");
+        await Screen(">>>");
+        foreach (var line in new[] { "\"\"\"", "line one", "line two", "\"\"\"" }) Tmux("send-keys", "-t", _session, "-l", line + "\n");
+        await Screen("This answer goes");
+        Tmux("send-keys", "-t", _session, "C-c");
+        await Screen("(answer stopped)");
+        Tmux("send-keys", "-t", _session, "-l", "/set effort high\n");
+        var screen = await Screen("Reasoning effort high.");
+        Tmux("send-keys", "-t", _session, "-l", "/exit\n");
+
+        Assert.DoesNotContain("cancelled", screen);
+        Assert.Contains("line one\nline two", generator.PromptTexts[0]);
+    }
+
+    /// <summary>Waits (up to a minute) until the pane shows <paramref name="text"/>; returns the pane.</summary>
+    private async Task<string> Screen(string text)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var pane = Tmux("capture-pane", "-p", "-t", _session);
+            if (pane.Contains(text, StringComparison.Ordinal)) return pane;
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"the terminal never showed '{text}':\n{pane}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static string Tmux(params string[] args)
+    {
+        var info = new ProcessStartInfo("tmux") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit(10_000);
+        return output;
+    }
+}
