@@ -6,7 +6,8 @@ namespace GptOss.Cli.Tests;
 
 /// <summary>
 /// `gptoss chat` in a real terminal (tmux): a multi-line message, Ctrl+C while the answer is being written (a fake vLLM
-/// server stalls mid-answer), then /set and /exit. Skipped, saying so, where tmux is missing.
+/// server stalls mid-answer), /set and /exit, then a second chat whose ↑ recalls the first one's last line.
+/// Skipped, saying so, where tmux is missing.
 /// </summary>
 public sealed class ChatTerminalTests : IDisposable
 {
@@ -20,7 +21,7 @@ public sealed class ChatTerminalTests : IDisposable
     }
 
     [Fact]
-    public async Task Ctrl_c_stops_the_answer_not_the_chat()
+    public async Task Ctrl_c_stops_the_answer_not_the_chat_and_history_outlives_the_session()
     {
         if (!File.Exists("/usr/bin/tmux"))
         {
@@ -34,8 +35,8 @@ public sealed class ChatTerminalTests : IDisposable
         await File.WriteAllTextAsync(settings, """{ "Agents": { "Directory": "none" } }""");
         var gptoss = Path.Combine(AppContext.BaseDirectory, "gptoss.dll");
 
-        Tmux("new-session", "-d", "-s", _session, "-x", "200", "-y", "50",
-            $"dotnet exec {gptoss} chat --config {settings} --backend vllm --endpoint {server.Endpoint}; sleep 30");
+        var chat = $"GPTOSS_HOME={_dir} dotnet exec {gptoss} chat --config {settings} --backend vllm --endpoint {server.Endpoint}";
+        Tmux("new-session", "-d", "-s", _session, "-x", "200", "-y", "50", $"{chat}; {chat}; sleep 30");
         await Screen(">>>");
         foreach (var line in new[] { "\"\"\"", "line one", "line two", "\"\"\"" }) Tmux("send-keys", "-t", _session, "-l", line + "\n");
         await Screen("This answer goes");
@@ -44,19 +45,26 @@ public sealed class ChatTerminalTests : IDisposable
         Tmux("send-keys", "-t", _session, "-l", "/set effort high\n");
         var screen = await Screen("Reasoning effort high.");
         Tmux("send-keys", "-t", _session, "-l", "/exit\n");
+        await Screen("Chatting with", times: 2);
+        Tmux("send-keys", "-t", _session, "Up", "Up");
+        var recalled = await Screen(">>> /set effort high");
+        Tmux("send-keys", "-t", _session, "Enter");
+        await Screen("Reasoning effort high.", times: 2);
 
-        Assert.DoesNotContain("cancelled", screen);
+        Assert.DoesNotContain("cancelled", screen + recalled);
         Assert.Contains("line one\nline two", generator.PromptTexts[0]);
+        Assert.Equal(["\"\"\"", "line one", "line two", "\"\"\"", "/set effort high", "/exit", "/set effort high"],
+            await File.ReadAllLinesAsync(Path.Combine(_dir, "chat_history")));
     }
 
-    /// <summary>Waits (up to a minute) until the pane shows <paramref name="text"/>; returns the pane.</summary>
-    private async Task<string> Screen(string text)
+    /// <summary>Waits (up to a minute) until the pane shows <paramref name="text"/> (that many times); returns the pane.</summary>
+    private async Task<string> Screen(string text, int times = 1)
     {
         var clock = Stopwatch.StartNew();
         while (true)
         {
             var pane = Tmux("capture-pane", "-p", "-t", _session);
-            if (pane.Contains(text, StringComparison.Ordinal)) return pane;
+            if (pane.Split(text).Length - 1 >= times) return pane;
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), $"the terminal never showed '{text}':\n{pane}");
             await Task.Delay(200);
         }

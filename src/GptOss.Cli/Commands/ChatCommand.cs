@@ -17,8 +17,11 @@ internal static class ChatCommand
 {
     private const string MultiLine = "\"\"\"";
 
-    /// <summary>Where chat reads the user's lines; tests swap it.</summary>
+    /// <summary>Where chat reads the user's lines when they are not typed at a terminal; tests swap it.</summary>
     internal static TextReader Input { get; set; } = Console.In;
+
+    /// <summary>A terminal typing into chat gets line editing and history; redirected input (and tests) read <see cref="Input"/>.</summary>
+    private static bool Typed => Input == Console.In && !Console.IsInputRedirected && !Console.IsOutputRedirected;
 
     public static Command Create()
     {
@@ -37,9 +40,10 @@ internal static class ChatCommand
             var viewOptions = ViewFlags.Read(r, host.LoadTime);
             await output.WriteLineAsync($"Chatting with '{definition.Name}' on {host.Generator.Model.Name}. /exit or Ctrl+D to quit, /? for commands.");
             using var answer = new AnswerCancellation(ct);
+            var editor = Typed ? new LineEditor(LineEditor.DefaultHistoryFile) : null;
             while (true)
             {
-                var message = await ReadMessageAsync(output, ct);
+                var message = await ReadMessageAsync(output, editor, ct);
                 if (message is null || message.Trim() == "/exit") return 0;
                 if (message.Trim().Length == 0) continue;
                 if (message.StartsWith('/') && !message.StartsWith("//", StringComparison.Ordinal))
@@ -70,16 +74,22 @@ internal static class ChatCommand
     }
 
     /// <summary>One message: a line, or the lines between two <c>"""</c> lines. Null at the end of input.</summary>
-    private static async Task<string?> ReadMessageAsync(TextWriter output, CancellationToken ct)
+    private static async Task<string?> ReadMessageAsync(TextWriter output, LineEditor? editor, CancellationToken ct)
     {
-        await output.WriteAsync(">>> ");
-        await output.FlushAsync(ct);
-        var line = await Input.ReadLineAsync(ct);
+        var line = await ReadLineAsync(output, editor, ">>> ", ct);
         if (line is null || line.Trim() != MultiLine) return line;
         var text = new StringBuilder();
-        while (await Input.ReadLineAsync(ct) is { } next && next.Trim() != MultiLine)
+        while (await ReadLineAsync(output, editor, "... ", ct) is { } next && next.Trim() != MultiLine)
             text.Append(text.Length > 0 ? "\n" : "").Append(next);
         return text.ToString();
+    }
+
+    private static async Task<string?> ReadLineAsync(TextWriter output, LineEditor? editor, string prompt, CancellationToken ct)
+    {
+        if (editor is not null) return editor.ReadLine(prompt);
+        await output.WriteAsync(prompt);
+        await output.FlushAsync(ct);
+        return await Input.ReadLineAsync(ct);
     }
 
     private readonly record struct CommandResult(string Reply, string? Resend = null);
