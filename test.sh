@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The project's one test command: installs what the tests need on a fresh Debian/Ubuntu machine
-# (bubblewrap and python3 for the sandboxed python tool), then builds and runs every test project.
+# (bubblewrap and python3 for the sandboxed python tool, tmux for the terminal test), then builds and runs every test project.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 command -v bwrap >/dev/null || need+=(bubblewrap)
 [ -x /usr/bin/python3 ] || need+=(python3)
+[ -x /usr/bin/tmux ] || need+=(tmux)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else SUDO=""; fi
   if [ "$(id -u)" = 0 ] || [ -n "$SUDO" ]; then

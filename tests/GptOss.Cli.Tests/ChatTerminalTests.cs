@@ -20,14 +20,9 @@ public sealed class ChatTerminalTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    [Fact]
+    [TmuxFact]
     public async Task Ctrl_c_stops_the_answer_not_the_chat_and_history_outlives_the_session()
     {
-        if (!File.Exists("/usr/bin/tmux"))
-        {
-            Console.WriteLine("ChatTerminalTests: skipped, tmux is not installed (apt-get install tmux)");
-            return;
-        }
         var generator = ScriptedTokenGenerator.FromHarmony(
             "<|channel|>final<|message|>This answer goes on and on and on and never gets to its end because the server stalls.<|return|>");
         await using var server = FakeVllmServer.Start(generator, new FakeServerOptions { ModelName = generator.Model.Name, PauseAfterIds = 8 });
@@ -78,5 +73,14 @@ public sealed class ChatTerminalTests : IDisposable
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit(10_000);
         return output;
+    }
+}
+
+/// <summary>A test that drives a terminal: skipped, saying why, where tmux is not installed.</summary>
+public sealed class TmuxFactAttribute : FactAttribute
+{
+    public TmuxFactAttribute()
+    {
+        if (!File.Exists("/usr/bin/tmux")) Skip = "tmux is not installed (./test.sh installs it with apt when it runs as root)";
     }
 }
