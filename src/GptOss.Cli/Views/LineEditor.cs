@@ -4,7 +4,7 @@ namespace GptOss.Cli.Views;
 
 /// <summary>
 /// Reads a line from an interactive terminal with editing (←, →, Home, End, Backspace, Delete) and a history that
-/// survives sessions (↑, ↓; one line per entry in <see cref="HistoryFile"/>). Ctrl+D on an empty line is the end of input.
+/// survives sessions (↑, ↓; one line per entry in the history file). Ctrl+D on an empty line is the end of input.
 /// </summary>
 internal sealed class LineEditor(string historyFile, int keep = 500)
 {
@@ -14,8 +14,6 @@ internal sealed class LineEditor(string historyFile, int keep = 500)
     public static string DefaultHistoryFile =>
         Path.Combine(Environment.GetEnvironmentVariable("GPTOSS_HOME") is { Length: > 0 } home ? home
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".gptoss"), "chat_history");
-
-    public string HistoryFile => historyFile;
 
     /// <summary>The next line after <paramref name="prompt"/>, or null at the end of input (Ctrl+D on an empty line).</summary>
     public string? ReadLine(string prompt)
