@@ -8,7 +8,7 @@ namespace GptOss.Tools.Tests;
 /// and output capture, kernel namespaces and unbounded memory. Each hostile cell runs under the sandbox's own
 /// limits (1 MB files, 8 MB /tmp and /mnt/data, 4 MB /dev/shm, 3 s per call).
 /// </summary>
-public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIsolationTests.Sandbox>, IAsyncLifetime
+public sealed class PythonSandboxIsolationTests(PythonSandboxIsolationTests.Sandbox sandbox) : FactoryTestBase(sandbox.Factory), IClassFixture<PythonSandboxIsolationTests.Sandbox>
 {
     private const long SharedMemoryBytes = 4L << 20;
 
@@ -30,20 +30,7 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
         more?.Invoke(o);
     });
 
-    private readonly Sandbox _sandbox;
-    private ToolExecutor _executor = null!;
-
-    public PythonSandboxIsolationTests(Sandbox sandbox) => _sandbox = sandbox;
-
-    public Task InitializeAsync()
-    {
-        _executor = _sandbox.Factory.Create();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _executor.DisposeAsync();
-
-    private Task<string> Python(string code) => _executor.RunAsync("python", code);
+    private Task<string> Python(string code) => Executor.RunAsync("python", code);
 
     [SkippableSandboxFact]
     public async Task A_conversation_at_its_process_limit_does_not_stop_another()
@@ -228,7 +215,7 @@ public sealed class PythonSandboxIsolationTests : IClassFixture<PythonSandboxIso
         {
             var pipe = new FileInfo($"/proc/self/fd/{ends[1]}").LinkTarget;
             Assert.StartsWith("pipe:", pipe);
-            await using var fresh = _sandbox.Factory.Create();
+            await using var fresh = Factory.Create();
             var text = await fresh.RunAsync("python", """
                 import os
                 for name in sorted(os.listdir('/proc/self/fd'), key=int):

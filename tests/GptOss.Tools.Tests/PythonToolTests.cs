@@ -6,7 +6,7 @@ namespace GptOss.Tools.Tests;
 /// The sandboxed python tool. These need bubblewrap and /usr/bin/python3 (test.sh installs them); where they are
 /// missing the first test checks that the tool says so and is left out of the namespaces.
 /// </summary>
-public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IAsyncLifetime
+public sealed class PythonToolTests(PythonToolTests.Sandbox sandbox) : FactoryTestBase(sandbox.Factory), IClassFixture<PythonToolTests.Sandbox>
 {
     /// <summary>One factory for the class: the sandbox check runs once.</summary>
     public sealed class Sandbox : IDisposable
@@ -24,29 +24,16 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
         public void Dispose() => Factory.Dispose();
     }
 
-    private readonly Sandbox _sandbox;
-    private ToolExecutor _executor = null!;
+    private bool Available => Executor.CanHandle("python");
 
-    public PythonToolTests(Sandbox sandbox) => _sandbox = sandbox;
-
-    public Task InitializeAsync()
-    {
-        _executor = _sandbox.Factory.Create();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync() => await _executor.DisposeAsync();
-
-    private bool Available => _executor.CanHandle("python");
-
-    private Task<string> Python(string code) => _executor.RunAsync("python", code);
+    private Task<string> Python(string code) => Executor.RunAsync("python", code);
 
     [Fact]
     public async Task Is_offered_only_where_the_sandbox_runs()
     {
         if (Available)
         {
-            var ns = Assert.Single(_executor.Namespaces);
+            var ns = Assert.Single(Executor.Namespaces);
             Assert.Equal("python", ns.Name);
             Assert.StartsWith(BuiltinTools.Python.Description!.Split("\n\n")[0] + "\n\n", ns.Description);
             Assert.Contains("stateful", ns.Description);
@@ -56,8 +43,8 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
         }
         else
         {
-            Assert.Empty(_executor.Namespaces);
-            var reason = Assert.Contains("python", _executor.Unavailable);
+            Assert.Empty(Executor.Namespaces);
+            var reason = Assert.Contains("python", Executor.Unavailable);
             Assert.Contains(reason, await Python("print(1)"));
         }
     }
@@ -67,7 +54,7 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
     {
         Assert.Equal("(no output)", await Python("x = 20\nimport math"));
         Assert.Equal("hi\n42", await Python("print('hi')\nx * 2 + int(math.sqrt(4))"));
-        var results = await _executor.ExecuteAsync(Calls.To("python", "x", channel: "analysis"));
+        var results = await Executor.ExecuteAsync(Calls.To("python", "x", channel: "analysis"));
         var reply = Assert.Single(results);
         Assert.Equal(new Author(Role.Tool, "python"), reply.Author);
         Assert.Equal("assistant", reply.Recipient);
@@ -214,7 +201,7 @@ public sealed class PythonToolTests : IClassFixture<PythonToolTests.Sandbox>, IA
     [SkippableSandboxFact]
     public async Task Sessions_of_two_conversations_are_separate()
     {
-        await using var other = _sandbox.Factory.Create();
+        await using var other = Factory.Create();
         await Python("secret = 'mine'\nopen('/mnt/data/f', 'w').write('x')");
         var text = await other.RunAsync("python", "import os\nprint(os.listdir('/mnt/data'))\nsecret");
         Assert.Contains("[]", text);
