@@ -31,6 +31,11 @@ public sealed record GenerationOptions
     public long? Seed { get; init; }
     /// <summary>Token ids that end generation; the stop token is yielded as the last token.</summary>
     public IReadOnlySet<int> StopTokens { get; init; } = new HashSet<int>();
+    /// <summary>
+    /// Tokens the sampler may pick at each step (applied to the logits before temperature and top-p); null = any.
+    /// Stateful: one per call. A generator that cannot apply it refuses the call.
+    /// </summary>
+    public GptOss.Constraints.ITokenConstraint? Constraint { get; init; }
 }
 
 /// <summary>Why generation ended.</summary>

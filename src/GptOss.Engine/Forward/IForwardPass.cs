@@ -19,4 +19,17 @@ internal interface IForwardPass : IDisposable
 
     /// <summary>One generated <paramref name="token"/> at <paramref name="position"/>: its float32 logits into <paramref name="logits"/> [V].</summary>
     void DecodeOne(int token, int position, KvCache cache, Span<float> logits);
+
+    /// <summary>
+    /// One generated token for each of several sequences: <paramref name="tokens"/>[i] at <paramref name="positions"/>[i]
+    /// through <paramref name="caches"/>[i], its float32 logits into row i of <paramref name="logits"/> [N · V]. Each row
+    /// equals what <see cref="DecodeOne"/> gives for that sequence alone; a pass that can share the weight reads across
+    /// the batch overrides this one-after-another default.
+    /// </summary>
+    void DecodeBatch(ReadOnlySpan<int> tokens, ReadOnlySpan<int> positions, IReadOnlyList<KvCache> caches, Span<float> logits)
+    {
+        int vocabulary = logits.Length / Math.Max(1, tokens.Length);
+        for (int i = 0; i < tokens.Length; i++)
+            DecodeOne(tokens[i], positions[i], caches[i], logits.Slice(i * vocabulary, vocabulary));
+    }
 }

@@ -19,4 +19,7 @@ public sealed record HarmonyChatRequest(IReadOnlyList<Message> Messages)
     /// null renders <see cref="Messages"/>.
     /// </summary>
     public IReadOnlyList<int>? Prompt { get; init; }
+
+    /// <summary>What the answer must be (a JSON schema, a required tool call, strict function arguments); null = free.</summary>
+    public GptOss.Constraints.AnswerConstraint? Constraint { get; init; }
 }
