@@ -9,6 +9,9 @@ internal sealed class LazyDfa
 {
     public const int Dead = -1;
 
+    /// <summary>The most deterministic states one constraint may build (rows of 1 KB each): a bound for patterns whose determinization explodes.</summary>
+    public const int MaxStates = 65_536;
+
     private readonly Nfa _nfa;
     private readonly int[] _nfaNeed;
     private readonly List<int[]> _sets = [];
@@ -79,6 +82,8 @@ internal sealed class LazyDfa
     {
         if (set.Length == 0) return Dead;
         if (_ids.TryGetValue(set, out int id)) return id;
+        if (_sets.Count >= MaxStates)
+            throw new InvalidOperationException($"The constraint's automaton grew past {MaxStates:N0} states; simplify its patterns.");
         id = _sets.Count;
         _sets.Add(set);
         _rows.Add(null);
