@@ -3,20 +3,26 @@ namespace GptOss.Engine.Kernels;
 internal sealed unsafe partial class CpuKernels
 {
     /// <summary>
-    /// Rows per step when several vectors share a row range: each vector runs over these rows in turn, so the rows come
-    /// from DRAM once and then from L1 (four 2880-column BF16 rows: 23 KB).
+    /// Rows per step where the vectors take turns over a row range (float kernels; more vectors than one native call
+    /// takes): the rows come from DRAM once, then from L1 (four 2880-column BF16 rows: 23 KB).
     /// </summary>
     private const int DenseRunRows = 4;
 
     /// <summary>
-    /// Rows [start, end) against every vector, a few rows at a time (<see cref="DenseRunRows"/>): one sequential stream per
-    /// thread as in a GEMV. A vector's row is <see cref="Avx512Bf16Dot"/> then the bias, or the float kernel plus the bias,
-    /// exactly as a GEMV of that vector alone computes it.
+    /// Rows [start, end) against every vector, one sequential stream per thread as in a GEMV: in one pass of the
+    /// multi-vector native kernel where every vector holds BF16 values (the BF16 mode), else with the vectors taking turns
+    /// a few rows at a time (<see cref="DenseRunRows"/>). A vector's row is <see cref="Avx512Bf16Dot"/>'s sum then the
+    /// bias, or the float kernel's plus the bias, exactly as a GEMV of that vector alone computes it.
     /// </summary>
     private readonly struct Bf16GemmJob(KernelIsa isa, Bf16Matrix w, BatchInputs inputs, int count, float* y, Bias bias) : IRangeJob
     {
         public void Run(int start, int end)
         {
+            if (count > 1 && inputs.AllNative(count))
+            {
+                RunNative(start, end);
+                return;
+            }
             for (int r0 = start; r0 < end;)
             {
                 // One vector takes the whole range in one native call, as the GEMV always did.
@@ -37,6 +43,24 @@ internal sealed unsafe partial class CpuKernels
                     }
                 }
                 r0 += rows;
+            }
+        }
+
+        /// <summary>
+        /// Every vector through <see cref="Avx512Bf16Dot.RowsBatch"/> (the BF16 mode's case): each 64-byte weight load
+        /// feeds all of them; beyond <see cref="Avx512Bf16Dot.MaxVectors"/> vectors, groups take turns a few rows at a time.
+        /// </summary>
+        private void RunNative(int start, int end)
+        {
+            int step = count <= Avx512Bf16Dot.MaxVectors ? end - start : DenseRunRows;
+            for (int r0 = start; r0 < end; r0 += step)
+            {
+                int rows = Math.Min(step, end - r0);
+                for (int v = 0; v < count; v += Avx512Bf16Dot.MaxVectors)
+                    Avx512Bf16Dot.RowsBatch(w.Row(r0), inputs.Bf16(v), w.Cols, rows, Math.Min(Avx512Bf16Dot.MaxVectors, count - v), y + (long)v * w.Rows + r0, w.Rows);
+                if (!bias.IsNone)
+                    for (int v = 0; v < count; v++)
+                        for (int r = r0; r < r0 + rows; r++) y[(long)v * w.Rows + r] += bias[r];
             }
         }
     }
@@ -69,6 +93,14 @@ internal readonly unsafe struct BatchInputs(ushort* bf16, float* split, bool* na
     public readonly bool* Native = native;
 
     public ushort* Bf16(int v) => bf16 + (long)v * cols;
+
+    /// <summary>Whether all <paramref name="count"/> vectors take the native kernel.</summary>
+    public bool AllNative(int count)
+    {
+        for (int v = 0; v < count; v++)
+            if (!Native[v]) return false;
+        return true;
+    }
 
     public float* Split(int v) => split + (long)v * cols;
 }

@@ -52,8 +52,9 @@ internal sealed unsafe partial class CpuKernels : IDisposable
     /// <summary>
     /// Y = X·Wᵀ + bias for <paramref name="count"/> rows of X ([count, W.Cols] → Y [count, W.Rows]), each weight row read
     /// from memory once for all of them (a batch of decoded tokens). A vector that holds BF16 values only (the BF16
-    /// activation mode's rows) goes through <see cref="Avx512Bf16Dot"/> where the CPU has AVX512-BF16, any other through
-    /// the float kernels: each vector's row i is what a GEMV of that vector alone gives.
+    /// activation mode's rows) goes through <see cref="Avx512Bf16Dot"/> where the CPU has AVX512-BF16 (all such vectors
+    /// share each weight load), any other through the float kernels: each vector's row i is what a GEMV of that vector
+    /// alone gives.
     /// </summary>
     public void Gemm(in Bf16Matrix w, float* x, int count, float* y, Bias bias = default)
     {
