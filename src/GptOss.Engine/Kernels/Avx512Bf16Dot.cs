@@ -4,8 +4,8 @@ using GptOss.Engine.Kernels.Native;
 namespace GptOss.Engine.Kernels;
 
 /// <summary>
-/// BF16 rows against a BF16 vector with AVX512-BF16's <c>vdpbf16ps</c>, which .NET does not expose: 124 bytes of
-/// machine code (<c>Native/bf16_rows.s</c>, assembled by <c>tools/native-kernels/assemble.sh</c>) in an executable page. One instruction per 32
+/// BF16 rows against a BF16 vector (or up to eight) with AVX512-BF16's <c>vdpbf16ps</c>, which .NET does not expose:
+/// machine code (<c>Native/bf16_rows.s</c>, <c>Native/bf16_rows_batch.s</c>, assembled by <c>tools/native-kernels/assemble.sh</c>) in executable pages. One instruction per 32
 /// weights where the managed kernel needs a shift, a mask and two FMAs, so a row stream keeps up with a plain read
 /// (measurements: Kernels/README.md). Each pair of products is
 /// exact in float32 and added with round-to-nearest-even; denormal inputs count as zero and denormal sums flush to
