@@ -79,7 +79,7 @@ public sealed unsafe class CpuAttentionTests(ITestOutputHelper output) : IDispos
                 var x = torch.randn([1, config.HiddenSize], generator: generator).to(type);
                 var expected = reference.Forward(x, referenceCache, position) - x;
                 var row = x.to(ScalarType.Float32, copy: true).contiguous();
-                cpu.Decode((float*)MappedTensor.Data(row), cpuCache, position);
+                cpu.Decode((float*)MappedTensor.Data(row), [cpuCache], [position]);
                 BlockOutputs.AssertClose(expected, row.to(type) - x, type, $"layer {layer} {what} at {position}", output);
             }
 

@@ -45,7 +45,7 @@ public sealed unsafe class CpuMoeExpertsTests : IDisposable
     {
         var h = hidden.contiguous();
         var output = torch.empty_like(h);
-        experts.Decode((float*)MappedTensor.Data(h), selection.Experts, selection.Weights, (float*)MappedTensor.Data(output));
+        experts.Decode((float*)MappedTensor.Data(h), 1, selection.Experts, selection.Weights, (float*)MappedTensor.Data(output));
         return output;
     }
 

@@ -31,7 +31,7 @@ public sealed unsafe class MoeDecodeTests(ITestOutputHelper output) : IDisposabl
         {
             var h = hidden.to(ScalarType.Float32).contiguous();
             var output = torch.empty_like(h);
-            experts.Decode((float*)MappedTensor.Data(h), selection.Experts, selection.Weights, (float*)MappedTensor.Data(output));
+            experts.Decode((float*)MappedTensor.Data(h), 1, selection.Experts, selection.Weights, (float*)MappedTensor.Data(output));
             GC.KeepAlive(h);
             return output.to(hidden.dtype);
         }
@@ -62,7 +62,7 @@ public sealed unsafe class MoeDecodeTests(ITestOutputHelper output) : IDisposabl
                 var x = (torch.randn([1, config.HiddenSize], generator: generator) * 2).to(type);
                 var expected = reference.Forward(x) - x;
                 var row = x.to(ScalarType.Float32, copy: true).contiguous();
-                cpu.Decode((float*)MappedTensor.Data(row), type == ScalarType.BFloat16);
+                cpu.Decode((float*)MappedTensor.Data(row), 1, type == ScalarType.BFloat16);
                 BlockOutputs.AssertClose(expected, row.to(type) - x, type, $"layer {layer} step {step}", output);
             }
         }

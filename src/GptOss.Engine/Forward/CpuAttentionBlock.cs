@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace GptOss.Engine.Forward;
 
 /// <summary>
-/// An attention block on the CPU. A decoded row runs entirely on raw pointers (norm, GEMVs, RoPE, the cache write,
+/// An attention block on the CPU. Decoded rows (one per sequence of a batch) run entirely on raw pointers (norm, GEMVs, RoPE, the cache write,
 /// attention over the visible slots, output projection, residual) with no tensor temporaries; a prompt's rows take
 /// libtorch's batched norm, projections and RoPE, then score only the keys each row may see (<see cref="SinkAttention"/>)
 /// instead of a masked [T, all keys] matrix. BF16 values are rounded where the tensor pass rounds them.
@@ -54,25 +54,32 @@ internal sealed unsafe class CpuAttentionBlock
     }
 
     /// <summary>
-    /// <c>x += Attn(RMSNorm(x))</c> for one float32 row at <paramref name="position"/> (rounded to the activation dtype:
-    /// what the tensor pass stores).
+    /// <c>x += Attn(RMSNorm(x))</c> for the float32 rows of <paramref name="residuals"/> [count, H], row i a token at
+    /// <paramref name="positions"/>[i] of the sequence whose cache is <paramref name="caches"/>[i] (rounded to the
+    /// activation dtype: what the tensor pass stores). The projections read their weights once for all rows; each row
+    /// attends over its own cache. A row's result is what it gets alone.
     /// </summary>
-    public void Decode(float* residual, LayerKvCache cache, int position)
+    public void Decode(float* residuals, ReadOnlySpan<LayerKvCache> caches, ReadOnlySpan<int> positions)
     {
         bool bf16 = _layout.Bf16;
-        int queryWidth = _layout.Heads * _layout.HeadDim, kvWidth = _layout.KvHeads * _layout.HeadDim;
-        var rows = _scratch.Rows(_hidden, queryWidth, kvWidth);
-        _w.Norm.Forward(residual, rows.Normed, _hidden, bf16);
-        Project(_q, rows.Normed, rows.Q, queryWidth, bf16);
-        Project(_k, rows.Normed, rows.K, kvWidth, bf16);
-        Project(_v, rows.Normed, rows.V, kvWidth, bf16);
-        _rope.Apply(rows.Q, _layout.Heads, position, bf16);
-        _rope.Apply(rows.K, _layout.KvHeads, position, bf16);
-        cache.Store(position, rows.K, rows.V);
-        _scratch.Attention.Run(_layout, cache.Rows(position + 1, null, null), rows.Q, 1, position, rows.Attended);
-        Project(_out, rows.Attended, rows.Projected, _hidden, bf16);
-        for (int i = 0; i < _hidden; i++) residual[i] += rows.Projected[i];
-        ActivationRow.Round(residual, _hidden, bf16);
+        int count = positions.Length, queryWidth = _layout.Heads * _layout.HeadDim, kvWidth = _layout.KvHeads * _layout.HeadDim;
+        var rows = _scratch.Rows(count, _hidden, queryWidth, kvWidth);
+        for (int i = 0; i < count; i++) _w.Norm.Forward(residuals + (long)i * _hidden, rows.Normed + (long)i * _hidden, _hidden, bf16);
+        Project(_q, rows.Normed, rows.Q, count, queryWidth, bf16);
+        Project(_k, rows.Normed, rows.K, count, kvWidth, bf16);
+        Project(_v, rows.Normed, rows.V, count, kvWidth, bf16);
+        for (int i = 0; i < count; i++)
+        {
+            float* q = rows.Q + (long)i * queryWidth, k = rows.K + (long)i * kvWidth;
+            _rope.Apply(q, _layout.Heads, positions[i], bf16);
+            _rope.Apply(k, _layout.KvHeads, positions[i], bf16);
+            caches[i].Store(positions[i], k, rows.V + (long)i * kvWidth);
+            _scratch.Attention.Run(_layout, caches[i].Rows(positions[i] + 1, null, null), q, 1, positions[i], rows.Attended + (long)i * queryWidth);
+        }
+        Project(_out, rows.Attended, rows.Projected, count, _hidden, bf16);
+        long all = (long)count * _hidden;
+        for (long i = 0; i < all; i++) residuals[i] += rows.Projected[i];
+        ActivationRow.Round(residuals, (int)all, bf16);
     }
 
     private Tensor DecodeTensorRow(Tensor x, LayerKvCache cache, int position)
@@ -81,16 +88,16 @@ internal sealed unsafe class CpuAttentionBlock
         float* residual = _scratch.Residual(_hidden);
         var output = torch.empty_like(x);
         ActivationRow.Read(MappedTensor.Data(x), residual, _hidden, bf16);
-        Decode(residual, cache, position);
+        Decode(residual, [cache], [position]);
         ActivationRow.Write(residual, MappedTensor.Data(output), _hidden, bf16);
         GC.KeepAlive(x);
         return output;
     }
 
-    /// <summary>y = W·x + b, rounded to BF16 where the tensor pass stores the projection in BF16.</summary>
-    private static void Project(RowProjection projection, float* x, float* y, int n, bool bf16)
+    /// <summary>y = W·x + b for <paramref name="count"/> rows of width <paramref name="n"/>, rounded to BF16 where the tensor pass stores the projection in BF16.</summary>
+    private static void Project(RowProjection projection, float* x, float* y, int count, int n, bool bf16)
     {
-        projection.Apply(x, y);
-        ActivationRow.Round(y, n, bf16);
+        projection.Apply(x, y, count);
+        ActivationRow.Round(y, count * n, bf16);
     }
 }

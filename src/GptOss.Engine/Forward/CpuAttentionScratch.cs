@@ -4,7 +4,7 @@ namespace GptOss.Engine.Forward;
 
 /// <summary>
 /// What every layer's <see cref="CpuAttentionBlock"/> shares: the kernels, the attention kernel and its score scratch, and
-/// the float32 rows one decoded token passes through, so decoding allocates nothing per token.
+/// the float32 rows decoded tokens pass through, so decoding allocates nothing per token.
 /// </summary>
 /// <param name="attentionScratchFloats">See <see cref="SinkAttention"/>.</param>
 internal sealed unsafe class CpuAttentionScratch(CpuKernels kernels, long attentionScratchFloats = SinkAttention.DefaultScratchFloats) : IDisposable
@@ -17,13 +17,14 @@ internal sealed unsafe class CpuAttentionScratch(CpuKernels kernels, long attent
     public SinkAttention Attention { get; } = new(kernels, attentionScratchFloats);
 
     /// <summary>
-    /// Row buffers for one token: normed [hidden], q [heads·D], k and v [kvHeads·D], attended [heads·D], projected
-    /// [hidden]; valid until the next call.
+    /// Row buffers for <paramref name="count"/> tokens, each [count, width] with the tokens' rows back to back (what the
+    /// batched projections read and write): normed [hidden], q [heads·D], k and v [kvHeads·D], attended [heads·D],
+    /// projected [hidden]; valid until the next call.
     /// </summary>
-    public DecodeRows Rows(int hidden, int queryWidth, int kvWidth)
+    public DecodeRows Rows(int count, int hidden, int queryWidth, int kvWidth)
     {
-        // Each row starts on a 64-byte boundary.
-        static long Pad(int n) => (n + 15) & ~15L;
+        // Each buffer starts on a 64-byte boundary.
+        long Pad(int n) => ((long)count * n + 15) & ~15L;
         float* p = _rows.Get(2 * Pad(hidden) + 2 * Pad(queryWidth) + 2 * Pad(kvWidth));
         float* normed = p, projected = normed + Pad(hidden);
         float* q = projected + Pad(hidden), attended = q + Pad(queryWidth), k = attended + Pad(queryWidth), v = k + Pad(kvWidth);
@@ -41,7 +42,7 @@ internal sealed unsafe class CpuAttentionScratch(CpuKernels kernels, long attent
     }
 }
 
-/// <summary>The float32 rows of one decoded token through an attention block.</summary>
+/// <summary>The float32 rows of a batch of decoded tokens through an attention block ([count, width] each).</summary>
 internal readonly unsafe struct DecodeRows(float* normed, float* q, float* k, float* v, float* attended, float* projected)
 {
     public readonly float* Normed = normed, Q = q, K = k, V = v, Attended = attended, Projected = projected;

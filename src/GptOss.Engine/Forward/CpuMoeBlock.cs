@@ -6,7 +6,7 @@ using TorchSharp;
 namespace GptOss.Engine.Forward;
 
 /// <summary>
-/// A MoE block on the CPU (see <see cref="TensorMoeBlock"/> for the math). A decoded row runs on raw float32 rows
+/// A MoE block on the CPU (see <see cref="TensorMoeBlock"/> for the math). Decoded rows (one per sequence of a batch) run on raw float32 rows
 /// (norm, router GEMV, top-k, the fused expert kernel, residual) with no tensor temporaries, rounded to BF16 where the
 /// tensor pass stores BF16; a prompt's rows take the tensor block's steps around the batched CPU experts.
 /// </summary>
@@ -36,19 +36,25 @@ internal sealed unsafe class CpuMoeBlock
         return x + _experts.Forward(h, ExpertSelection.Of(_router.Forward(h), _topK));
     }
 
-    /// <summary><c>x += MoE(RMSNorm(x))</c> for one float32 row (rounded to the activation dtype: what the tensor pass stores).</summary>
-    public void Decode(float* residual, bool bf16)
+    /// <summary>
+    /// <c>x += MoE(RMSNorm(x))</c> for the float32 rows of <paramref name="residuals"/> [count, H] (rounded to the
+    /// activation dtype: what the tensor pass stores): the router reads its weights once for all rows, the experts each
+    /// row of the union of their selections once. A row's result is what it gets alone.
+    /// </summary>
+    public void Decode(float* residuals, int count, bool bf16)
     {
-        var rows = _experts.Scratch.DecodeRows(_hidden, _router.Rows);
-        _w.Norm.Forward(residual, rows.Normed, _hidden, bf16);
-        _router.Apply(rows.Normed, rows.Logits);
-        ActivationRow.Round(rows.Logits, _router.Rows, bf16);
-        Span<int> chosen = stackalloc int[_topK];
-        Span<float> weights = stackalloc float[_topK];
-        ExpertSelection.SelectOne(new ReadOnlySpan<float>(rows.Logits, _router.Rows), chosen, weights, bf16);
-        _experts.Decode(rows.Normed, chosen, weights, rows.Experts);
-        ActivationRow.Round(rows.Experts, _hidden, bf16);
-        for (int i = 0; i < _hidden; i++) residual[i] += rows.Experts[i];
-        ActivationRow.Round(residual, _hidden, bf16);
+        int experts = _router.Rows;
+        var rows = _experts.Scratch.DecodeRows(count, _hidden, experts, _topK);
+        for (int i = 0; i < count; i++) _w.Norm.Forward(residuals + (long)i * _hidden, rows.Normed + (long)i * _hidden, _hidden, bf16);
+        _router.Apply(rows.Normed, rows.Logits, count);
+        ActivationRow.Round(rows.Logits, count * experts, bf16);
+        for (int i = 0; i < count; i++)
+            ExpertSelection.SelectOne(new ReadOnlySpan<float>(rows.Logits + (long)i * experts, experts),
+                rows.Chosen.AsSpan(i * _topK, _topK), rows.Weights.AsSpan(i * _topK, _topK), bf16);
+        _experts.Decode(rows.Normed, count, rows.Chosen.AsSpan(0, count * _topK), rows.Weights.AsSpan(0, count * _topK), rows.Experts);
+        long all = (long)count * _hidden;
+        ActivationRow.Round(rows.Experts, (int)all, bf16);
+        for (long i = 0; i < all; i++) residuals[i] += rows.Experts[i];
+        ActivationRow.Round(residuals, (int)all, bf16);
     }
 }

@@ -8,8 +8,8 @@ using static TorchSharp.torch.nn.functional;
 namespace GptOss.Engine.Forward;
 
 /// <summary>
-/// The experts on the CPU through the MXFP4 kernels. One token (decode): the fused kernel reads the selected experts'
-/// packed bytes directly (bandwidth-bound, float32 math). Several tokens (prefill): per expert some token selected,
+/// The experts on the CPU through the MXFP4 kernels. Decoded tokens (one per sequence): the fused kernel reads the
+/// selected experts' packed bytes directly, once for the batch (bandwidth-bound, float32 math). Several tokens (prefill): per expert some token selected,
 /// its weights are dequantized once into a reused buffer and run over all of its tokens as one GEMM (compute-bound).
 /// </summary>
 internal sealed unsafe class CpuMoeExperts : IMoeExperts
@@ -35,9 +35,12 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     /// <summary>What this layer shares with the others: kernels, dequantization buffers, decode rows.</summary>
     public CpuExpertScratch Scratch => _scratch;
 
-    /// <summary>One token's experts on float32 rows: <paramref name="output"/>[H] = Σ weights[i]·expert_i(h).</summary>
-    public void Decode(float* h, ReadOnlySpan<int> experts, ReadOnlySpan<float> weights, float* output) =>
-        _scratch.Kernels.Experts(_packed, h, experts, weights, output);
+    /// <summary>
+    /// Decoded tokens' experts on float32 rows, k = experts.Length / count per token: output[t] = Σ weights[t·k+i]·expert_{t·k+i}(h[t])
+    /// ([count, H] each), each selected expert's rows read once for every token that chose it.
+    /// </summary>
+    public void Decode(float* h, int count, ReadOnlySpan<int> experts, ReadOnlySpan<float> weights, float* output) =>
+        _scratch.Kernels.Experts(_packed, h, count, experts, weights, output);
 
     /// <summary>A prompt's tokens, grouped by expert: the packed GEMM for an expert with few tokens, else dequantize once + GEMM.</summary>
     public Tensor Forward(Tensor hidden, ExpertSelection selection)
@@ -95,15 +98,21 @@ internal sealed unsafe class CpuExpertScratch(CpuKernels kernels) : IDisposable
 {
     private readonly Dictionary<(int Slot, int Rows, int Columns, ScalarType Type), Tensor> _buffers = [];
     private readonly NativeBuffer<float> _rows = new();
+    private int[] _chosen = [];
+    private float[] _routing = [];
 
     public CpuKernels Kernels { get; } = kernels;
 
-    /// <summary>Float32 rows for one decoded token's MoE block: normed, experts' sum [H], router logits [E].</summary>
-    public MoeDecodeRows DecodeRows(int hidden, int experts)
+    /// <summary>
+    /// Float32 rows for <paramref name="count"/> decoded tokens' MoE block, each [count, width]: normed and experts' sum [H],
+    /// router logits [E]; and each token's chosen experts and routing weights [count·topK].
+    /// </summary>
+    public MoeDecodeRows DecodeRows(int count, int hidden, int experts, int topK)
     {
-        long padded = (hidden + 15) & ~15L;   // each row on a 64-byte boundary
-        float* p = _rows.Get(2 * padded + experts);
-        return new MoeDecodeRows(p, p + padded, p + 2 * padded);
+        long padded = ((long)count * hidden + 15) & ~15L;   // each buffer on a 64-byte boundary
+        float* p = _rows.Get(2 * padded + (long)count * experts);
+        if (_chosen.Length < count * topK) (_chosen, _routing) = (new int[count * topK], new float[count * topK]);
+        return new MoeDecodeRows(p, p + padded, p + 2 * padded, _chosen, _routing);
     }
 
     /// <summary>The whole matrix in <paramref name="type"/> (BF16 or float32), in the buffer of <paramref name="slot"/>; valid until its next use.</summary>
@@ -126,8 +135,10 @@ internal sealed unsafe class CpuExpertScratch(CpuKernels kernels) : IDisposable
     }
 }
 
-/// <summary>The float32 rows of one decoded token through a MoE block.</summary>
-internal readonly unsafe struct MoeDecodeRows(float* normed, float* experts, float* logits)
+/// <summary>The float32 rows of a batch of decoded tokens through a MoE block, and their expert choices.</summary>
+internal readonly unsafe struct MoeDecodeRows(float* normed, float* experts, float* logits, int[] chosen, float[] weights)
 {
     public readonly float* Normed = normed, Experts = experts, Logits = logits;
+    public readonly int[] Chosen = chosen;
+    public readonly float[] Weights = weights;
 }

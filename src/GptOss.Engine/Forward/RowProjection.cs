@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace GptOss.Engine.Forward;
 
 /// <summary>
-/// A dense projection on the CPU kernels: one float32 row through the GEMV of the weights' format (BF16, or float32 in
+/// A dense projection on the CPU kernels: float32 rows through the GEMV/small GEMM of the weights' format (BF16, or float32 in
 /// the float32 mode), reading the mapped weights directly on the kernels' threads (decode is bandwidth-bound).
 /// </summary>
 internal sealed unsafe class RowProjection
@@ -48,11 +48,14 @@ internal sealed unsafe class RowProjection
     /// <summary>The same projection on tensors (several rows: libtorch's GEMM).</summary>
     public Linear Linear => _linear;
 
-    /// <summary>y = W·x + b for one float32 row (x: in floats, y: out floats).</summary>
-    public void Apply(float* x, float* y)
+    /// <summary>
+    /// y = W·x + b for <paramref name="count"/> float32 rows (x: [count, in], y: [count, out]), each weight row read once
+    /// for all of them; each row's result is what it gets alone.
+    /// </summary>
+    public void Apply(float* x, float* y, int count = 1)
     {
-        if (_bf16.Data != null) _kernels.Gemv(_bf16, x, y, _bias);
-        else _kernels.Gemv(_f32, x, y, _bias);
+        if (_bf16.Data != null) _kernels.Gemm(_bf16, x, count, y, _bias);
+        else _kernels.Gemm(_f32, x, count, y, _bias);
     }
 
     /// <summary>

@@ -13,11 +13,13 @@ internal sealed unsafe partial class CpuKernels : IDisposable
 {
     private readonly NativeBuffer<float> _split = new();
     private readonly NativeBuffer<ushort> _bf16Input = new();
+    private readonly NativeBuffer<bool> _native = new();
     private readonly NativeBuffer<float> _hidden = new();
     private readonly NativeBuffer<float> _activations = new();
     private readonly NativeBuffer<float> _partials = new();
     private readonly NativeBuffer<byte> _integerBytes = new();
     private readonly NativeBuffer<int> _blockInts = new();
+    private readonly NativeBuffer<Int16Blocks> _tokenIntegers = new();
     private readonly NativeBuffer<int> _selected = new();
     private readonly NativeBuffer<float> _weights = new();
 
@@ -44,27 +46,55 @@ internal sealed unsafe partial class CpuKernels : IDisposable
         Pool.For(w.Rows, 4, new GemvJob<Mxfp4RowDot>(new Mxfp4RowDot(Isa, w, xs, q), y, bias));
     }
 
+    /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix (<see cref="Gemm(in Bf16Matrix, float*, int, float*, Bias)"/> of one vector).</summary>
+    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default) => Gemm(w, x, 1, y, bias);
+
     /// <summary>
-    /// y[r] = Σ_c W[r,c]·x[c] + bias[r] for a BF16 matrix. Where x holds BF16 values only (the BF16 activation mode's
-    /// rows) and the CPU has AVX512-BF16, the rows go through <see cref="Avx512Bf16Dot"/>; otherwise the float kernels.
+    /// Y = X·Wᵀ + bias for <paramref name="count"/> rows of X ([count, W.Cols] → Y [count, W.Rows]), each weight row read
+    /// from memory once for all of them (a batch of decoded tokens). A vector that holds BF16 values only (the BF16
+    /// activation mode's rows) goes through <see cref="Avx512Bf16Dot"/> where the CPU has AVX512-BF16 (all such vectors
+    /// share each weight load), any other through the float kernels: each vector's row i is what a GEMV of that vector
+    /// alone gives.
     /// </summary>
-    public void Gemv(in Bf16Matrix w, float* x, float* y, Bias bias = default)
+    public void Gemm(in Bf16Matrix w, float* x, int count, float* y, Bias bias = default)
     {
-        if (Isa == KernelIsa.Avx512 && Avx512Bf16Dot.IsSupported && w.Cols % Avx512Bf16Dot.ColumnStep == 0 && Bf16Input(x, y, w.Cols) is var xb && xb != null)
-            Pool.For(w.Rows, 4, new Bf16DotJob(w, xb, y, bias));
-        else
-            Pool.For(w.Rows, 4, new GemvJob<Bf16RowDot>(new Bf16RowDot(Isa, w, SplitInput(x, y, w.Cols)), y, bias));
+        var inputs = BatchInputs(x, y, w.Cols, count, nativeBf16: Isa == KernelIsa.Avx512 && Avx512Bf16Dot.IsSupported && w.Cols % Avx512Bf16Dot.ColumnStep == 0);
+        Pool.For(w.Rows, 4, new Bf16GemmJob(Isa, w, inputs, count, y, bias));
+    }
+
+    /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a float32 matrix.</summary>
+    public void Gemv(in F32Matrix w, float* x, float* y, Bias bias = default) => Gemm(w, x, 1, y, bias);
+
+    /// <summary>Y = X·Wᵀ + bias for <paramref name="count"/> rows of X, each weight row read from memory once (see the BF16 overload).</summary>
+    public void Gemm(in F32Matrix w, float* x, int count, float* y, Bias bias = default)
+    {
+        var inputs = BatchInputs(x, y, w.Cols, count, nativeBf16: false);
+        Pool.For(w.Rows, 4, new F32GemmJob(Isa, w, inputs, count, y, bias));
     }
 
     /// <summary>
-    /// x as BF16 bits in scratch, or null when some value is not a BF16 (its low 16 bits are not zero); <paramref name="cols"/>
-    /// a multiple of 32 (the AVX512-BF16 kernel's rows are).
+    /// The <paramref name="count"/> input vectors of a dense GEMM in scratch, each as BF16 bits for the native kernel
+    /// (when <paramref name="nativeBf16"/> and it holds BF16 values only; <paramref name="cols"/> then a multiple of 32)
+    /// or else in the split layout the float kernels read.
     /// </summary>
-    private ushort* Bf16Input(float* x, float* y, int cols)
+    private BatchInputs BatchInputs(float* x, float* y, int cols, int count, bool nativeBf16)
     {
+        if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), count, "vector count must be positive");
         Require(x, nameof(x));
         Require(y, nameof(y));
-        ushort* xb = _bf16Input.Get(cols);
+        var inputs = new BatchInputs(_bf16Input.Get((long)count * cols), _split.Get((long)count * cols), _native.Get(count), cols);
+        for (int v = 0; v < count; v++)
+        {
+            float* vector = x + (long)v * cols;
+            inputs.Native[v] = nativeBf16 && ToBf16(vector, inputs.Bf16(v), cols);
+            if (!inputs.Native[v]) ActivationSplit.Split(vector, inputs.Split(v), cols);
+        }
+        return inputs;
+    }
+
+    /// <summary>x as BF16 bits into <paramref name="xb"/>; false when some value is not a BF16 (its low 16 bits are not zero).</summary>
+    private static bool ToBf16(float* x, ushort* xb, int cols)
+    {
         var lowBits = Vector512<uint>.Zero;
         for (int c = 0; c < cols; c += 32)
         {
@@ -73,12 +103,8 @@ internal sealed unsafe partial class CpuKernels : IDisposable
             lowBits |= (low | high) & Vector512.Create(0xFFFFu);
             Vector512.Narrow(low >> 16, high >> 16).Store(xb + c);
         }
-        return lowBits == Vector512<uint>.Zero ? xb : null;
+        return lowBits == Vector512<uint>.Zero;
     }
-
-    /// <summary>y[r] = Σ_c W[r,c]·x[c] + bias[r] for a float32 matrix.</summary>
-    public void Gemv(in F32Matrix w, float* x, float* y, Bias bias = default) =>
-        Pool.For(w.Rows, 4, new GemvJob<F32RowDot>(new F32RowDot(Isa, w, SplitInput(x, y, w.Cols)), y, bias));
 
     /// <summary>A GEMV's input in the split layout every dot kernel reads (<see cref="ActivationSplit"/>), in scratch.</summary>
     private float* SplitInput(float* x, float* y, int cols)
@@ -95,15 +121,29 @@ internal sealed unsafe partial class CpuKernels : IDisposable
     /// uses it and the shape allows; otherwise (or for a vector with inf/NaN) empty, and the float path runs. Valid until
     /// the next call (one scratch serves every call: a pass's integers are dead once its rows are done).
     /// </summary>
-    private Int16Blocks Integers(float* split, int cols, int count)
+    private Int16Blocks Integers(float* split, int cols, int count) => QuantizeGroup(IntegerScratch(cols, count), split, cols, 0, count);
+
+    /// <summary>Scratch for the integer form of <paramref name="count"/> vectors; empty where this instance or its ISA does not use it.</summary>
+    private Int16Blocks IntegerScratch(int cols, int count)
     {
         if (Mxfp4Activations != Mxfp4Activations.Int16 || !Mxfp4Int16Dot.Handles(Isa)) return default;
         long blocks = (long)count * Int16Blocks.PaddedBlocks(cols);
         int* ints = _blockInts.Get(2 * blocks);
-        var all = new Int16Blocks(_integerBytes.Get(64 * blocks), ints, ints + blocks);
+        return new Int16Blocks(_integerBytes.Get(64 * blocks), ints, ints + blocks);
+    }
+
+    /// <summary>
+    /// Vectors first..first+count−1 of <paramref name="split"/> into their slots of <paramref name="all"/>, returned as
+    /// blocks starting at vector <paramref name="first"/> with these vectors' exponent bounds; empty when
+    /// <paramref name="all"/> is or a vector holds inf/NaN.
+    /// </summary>
+    private static Int16Blocks QuantizeGroup(Int16Blocks all, float* split, int cols, int first, int count)
+    {
+        if (all.IsEmpty) return default;
+        var group = all.Slot(first, cols);
         for (int v = 0; v < count; v++)
-            if (!Int16Blocks.Quantize(split + (long)v * cols, cols, all.Slot(v, cols))) return default;
-        return all.WithExponentBounds(count, cols);
+            if (!Int16Blocks.Quantize(split + (long)(first + v) * cols, cols, group.Slot(v, cols))) return default;
+        return group.WithExponentBounds(count, cols);
     }
 
     /// <summary>
@@ -145,11 +185,13 @@ internal sealed unsafe partial class CpuKernels : IDisposable
     {
         _split.Dispose();
         _bf16Input.Dispose();
+        _native.Dispose();
         _hidden.Dispose();
         _activations.Dispose();
         _partials.Dispose();
         _integerBytes.Dispose();
         _blockInts.Dispose();
+        _tokenIntegers.Dispose();
         _selected.Dispose();
         _weights.Dispose();
     }
@@ -158,27 +200,6 @@ internal sealed unsafe partial class CpuKernels : IDisposable
     private interface IRowDot
     {
         float Dot(int row);
-    }
-
-    private readonly struct Bf16RowDot(KernelIsa isa, Bf16Matrix w, float* xs) : IRowDot
-    {
-        public float Dot(int row) => Bf16Dot.Dot1(isa, w, row, xs);
-    }
-
-    /// <summary>Rows [start, end) in one <see cref="Avx512Bf16Dot"/> call, then the bias.</summary>
-    private readonly struct Bf16DotJob(Bf16Matrix w, ushort* x, float* y, Bias bias) : IRangeJob
-    {
-        public void Run(int start, int end)
-        {
-            Avx512Bf16Dot.Rows(w.Row(start), x, w.Cols, end - start, y + start);
-            if (!bias.IsNone)
-                for (int r = start; r < end; r++) y[r] += bias[r];
-        }
-    }
-
-    private readonly struct F32RowDot(KernelIsa isa, F32Matrix w, float* xs) : IRowDot
-    {
-        public float Dot(int row) => F32Dot.Dot1(isa, w, row, xs);
     }
 
     private readonly struct Mxfp4RowDot(KernelIsa isa, Mxfp4Matrix w, float* xs, Int16Blocks q) : IRowDot
