@@ -83,6 +83,9 @@ internal sealed class EngineScheduler : IDisposable
 
     public void Wake() => _wake.Set();
 
+    /// <summary>KV cache bytes the slots hold (engine thread).</summary>
+    public long BytesInUse => _slots.BytesInUse;
+
     /// <summary>The idle slot a new prompt would take, truncated to the prefix it keeps and left idle (work run in <see cref="Invoke"/>).</summary>
     public (SequenceSlot Slot, int Reused) Borrow(IReadOnlyList<int> prompt)
     {

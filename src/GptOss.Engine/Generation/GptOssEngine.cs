@@ -160,6 +160,9 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
         }
     }
 
+    /// <summary>Bytes of KV cache blocks every slot holds now (engine thread: between steps).</summary>
+    internal long KvCacheBytesInUse => _scheduler.Invoke(() => _scheduler.BytesInUse);
+
     /// <summary>Tokens the cache of the slot last taken holds (a generation runs up to two tokens ahead of its caller).</summary>
     internal int CachedTokenCount => _scheduler.LastSlot?.Cache.Tokens.Count ?? 0;
 

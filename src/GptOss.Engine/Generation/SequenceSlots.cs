@@ -24,6 +24,8 @@ internal sealed class SequenceSlots(IReadOnlyList<KvCache> caches) : IDisposable
 
     public int Count => _slots.Length;
 
+    public long BytesInUse => _slots.Sum(s => s.Cache.BytesInUse);
+
     /// <summary>The idle slot for <paramref name="prompt"/> (null = reuse nothing) and the prefix it keeps; null when all are busy.</summary>
     public (SequenceSlot Slot, int Reused)? Take(IReadOnlyList<int>? prompt)
     {
