@@ -155,8 +155,9 @@ public sealed class ParallelSequencesTests : IDisposable
         await engine.GenerateAsync(Prompts[0], Greedy(3)).LastAsync();
         long used = engine.KvCacheBytesInUse;
         // The ring of each sliding layer plus one block of each full layer, far below four full-context slots.
-        long oneBlockPerFullLayer = config.SlidingLayers.Count(s => !s) * 2L * LayerKvCache.DefaultBlockRows * config.NumKeyValueHeads * config.HeadDim * sizeof(ushort);
-        long rings = 4 * config.SlidingLayers.Count(s => s) * LayerKvCache.BytesAtCapacity(config.SlidingWindow + 256, config.NumKeyValueHeads, config.HeadDim, sizeof(ushort));
+        long rowBytes = 2L * config.NumKeyValueHeads * config.HeadDim * sizeof(ushort);
+        long oneBlockPerFullLayer = config.SlidingLayers.Count(s => !s) * LayerKvCache.DefaultBlockRows * rowBytes;
+        long rings = 4 * config.SlidingLayers.Count(s => s) * (config.SlidingWindow + 256) * rowBytes;
         Assert.Equal(rings + oneBlockPerFullLayer, used);
         Assert.True(used < perSequence);
     }

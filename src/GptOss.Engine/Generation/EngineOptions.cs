@@ -28,4 +28,8 @@ public sealed record EngineOptions
     public int ParallelSequences { get; init; } = 4;
     /// <summary>Calls that may wait for a slot; one more is refused with <see cref="GenerationQueueFullException"/>.</summary>
     public int MaxQueuedRequests { get; init; } = 64;
+
+    /// <summary>Positions one sequence may use with <paramref name="config"/>: <see cref="MaxContext"/> within the model's limit.</summary>
+    public int ContextLength(GptOss.Engine.Checkpoints.ModelConfig config) =>
+        MaxContext > 0 ? Math.Min(MaxContext, config.MaxPositionEmbeddings) : Math.Min(config.MaxPositionEmbeddings, 4096);
 }

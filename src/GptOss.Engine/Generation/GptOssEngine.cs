@@ -75,7 +75,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
         try
         {
             var config = checkpoint.Config;
-            int context = options.MaxContext > 0 ? Math.Min(options.MaxContext, config.MaxPositionEmbeddings) : Math.Min(config.MaxPositionEmbeddings, 4096);
+            int context = options.ContextLength(config);
             long kvBytes = KvCacheSize.BytesPerSequence(config, context, options.DType, options.SlidingRollback);
             KvCacheSize.EnsureFits(options.ParallelSequences, context, kvBytes, checkpoint.Files.Sum(f => f.Length), KvCacheSize.PhysicalMemoryBytes());
             var type = options.DType == ActivationDType.Float32 ? ScalarType.Float32 : ScalarType.BFloat16;

@@ -15,9 +15,9 @@ public static class KvCacheSize
     {
         ArgumentNullException.ThrowIfNull(config);
         int bytesPerValue = dtype == ActivationDType.Float32 ? sizeof(float) : sizeof(ushort);
-        return config.SlidingLayers.Sum(sliding => LayerKvCache.BytesAtCapacity(
-            sliding ? Math.Min(context, config.SlidingWindow + slidingRollback) : context,
-            config.NumKeyValueHeads, config.HeadDim, bytesPerValue));
+        return config.SlidingLayers.Sum(sliding => sliding
+            ? LayerKvCache.BytesAtCapacity(Math.Min(context, config.SlidingWindow + slidingRollback), config.SlidingWindow, config.NumKeyValueHeads, config.HeadDim, bytesPerValue)
+            : LayerKvCache.BytesAtCapacity(context, 0, config.NumKeyValueHeads, config.HeadDim, bytesPerValue));
     }
 
     /// <summary>The memory this process may use: physical memory, or the container's or GC's limit where one is set.</summary>

@@ -13,15 +13,16 @@ namespace GptOss.Engine.Model;
 /// </summary>
 internal sealed unsafe class LayerKvCache : IDisposable
 {
-    /// <summary>Rows per block (a power of two: the kernels find a row with a shift and a mask).</summary>
+    /// <summary>Rows per block of a full-attention layer (a power of two: the kernels find a row with a shift and a mask).</summary>
     public const int DefaultBlockRows = 256;
 
-    private readonly Tensor?[] _keyBlocks, _valueBlocks;   // [blockRows, kvHeads, headDim] each; null = not taken yet
+    private readonly Tensor?[] _keyBlocks, _valueBlocks;   // [allocated rows, kvHeads, headDim] each; null = not taken yet
     private readonly nint[] _keyTable, _valueTable;        // pinned: the blocks' addresses the CPU kernels read through
     private readonly long[] _slotPositions;                // -1 = empty
     private readonly int _window;                          // 0 = full attention
     private readonly int _kvHeads, _headDim, _rowElements;
     private readonly int _blockShift;
+    private readonly int _allocatedRows;                   // rows a block holds: fewer than BlockRows where the layer is smaller
     private readonly ScalarType _type;
     private readonly Device _device;
 
@@ -34,34 +35,38 @@ internal sealed unsafe class LayerKvCache : IDisposable
         _window = window;
         (_kvHeads, _headDim, _rowElements) = (kvHeads, headDim, kvHeads * headDim);
         (_type, _device) = (type, device);
-        _blockShift = BlockShift(capacity, blockRows);
+        (_blockShift, _allocatedRows) = Blocks(capacity, window, blockRows);
         int blocks = (capacity + BlockRows - 1) >> _blockShift;
         (_keyBlocks, _valueBlocks) = (new Tensor?[blocks], new Tensor?[blocks]);
         (_keyTable, _valueTable) = (GC.AllocateArray<nint>(blocks, pinned: true), GC.AllocateArray<nint>(blocks, pinned: true));
         _slotPositions = new long[capacity];
         Array.Fill(_slotPositions, -1L);
-        if (window > 0) Reserve(capacity);   // a ring is small and every row of it is in use soon
+        if (window > 0) Reserve(capacity);   // a ring is one small block, in use as soon as the sequence passes the window
     }
 
-    /// <summary>Rows per block for a layer of <paramref name="capacity"/> rows: a power of two, no larger than the layer needs.</summary>
-    private static int BlockShift(int capacity, int blockRows)
+    /// <summary>
+    /// Where rows live: blocks of <paramref name="blockRows"/> on a full layer; one block on a ring (small, and in use
+    /// as soon as the sequence passes the window) or on a layer smaller than a block. The addressing span is a power of
+    /// two (a shift and a mask find a row); a block holds no more rows than the layer has.
+    /// </summary>
+    private static (int Shift, int AllocatedRows) Blocks(int capacity, int window, int blockRows)
     {
         if (blockRows < 1 || (blockRows & (blockRows - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(blockRows), blockRows, "rows per KV block must be a power of two");
-        int rows = (int)Math.Min(blockRows, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, capacity)));
-        return System.Numerics.BitOperations.Log2((uint)rows);
+        int span = window > 0 || capacity <= blockRows ? (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(1, capacity)) : blockRows;
+        return (System.Numerics.BitOperations.Log2((uint)span), Math.Min(span, capacity));
     }
 
     /// <summary>Bytes a layer of <paramref name="capacity"/> rows takes when every row is in use (whole blocks).</summary>
-    public static long BytesAtCapacity(int capacity, int kvHeads, int headDim, int bytesPerValue, int blockRows = DefaultBlockRows)
+    public static long BytesAtCapacity(int capacity, int window, int kvHeads, int headDim, int bytesPerValue, int blockRows = DefaultBlockRows)
     {
-        int rows = 1 << BlockShift(capacity, blockRows);
-        long blocks = (capacity + rows - 1) / rows;
-        return 2 * blocks * rows * kvHeads * headDim * bytesPerValue;
+        var (shift, allocated) = Blocks(capacity, window, blockRows);
+        long blocks = (capacity + (1L << shift) - 1) >> shift;
+        return 2 * blocks * allocated * kvHeads * headDim * bytesPerValue;
     }
 
     /// <summary>Bytes of the blocks taken now.</summary>
-    public long BytesInUse => _keyBlocks.Count(b => b is not null) * 2L * BlockRows * _rowElements * (_type == ScalarType.BFloat16 ? sizeof(ushort) : sizeof(float));
+    public long BytesInUse => _keyBlocks.Count(b => b is not null) * 2L * _allocatedRows * _rowElements * (_type == ScalarType.BFloat16 ? sizeof(ushort) : sizeof(float));
 
     /// <summary>
     /// Stores k/v [T, kvHeads, D] of positions start..start+T-1 and returns every key/value those queries may see
@@ -180,8 +185,8 @@ internal sealed unsafe class LayerKvCache : IDisposable
         for (int b = 0; b < (rows + BlockRows - 1) >> _blockShift; b++)
         {
             if (_keyBlocks[b] is not null) continue;
-            _keyBlocks[b] = torch.zeros([BlockRows, _kvHeads, _headDim], _type, _device).DetachFromDisposeScope();
-            _valueBlocks[b] = torch.zeros([BlockRows, _kvHeads, _headDim], _type, _device).DetachFromDisposeScope();
+            _keyBlocks[b] = torch.zeros([_allocatedRows, _kvHeads, _headDim], _type, _device).DetachFromDisposeScope();
+            _valueBlocks[b] = torch.zeros([_allocatedRows, _kvHeads, _headDim], _type, _device).DetachFromDisposeScope();
             if (_device.type == DeviceType.CPU)
                 (_keyTable[b], _valueTable[b]) = ((nint)MappedTensor.Data(_keyBlocks[b]!), (nint)MappedTensor.Data(_valueBlocks[b]!));
         }
