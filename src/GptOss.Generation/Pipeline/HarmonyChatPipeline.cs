@@ -8,7 +8,7 @@ namespace GptOss.Generation;
 /// Kernel service, the <c>IChatClient</c>, the HTTP server, the agent runner): render the conversation for
 /// completion, stream tokens from the <see cref="ITokenGenerator"/> until <c>&lt;|return|&gt;</c> or
 /// <c>&lt;|call|&gt;</c>, parse them leniently, and raise <see cref="HarmonyChatEvent"/>s.
-/// Safe to share: it holds no per-call state, and the generator serializes calls.
+/// Safe to share: it holds no per-call state, and the generator takes concurrent calls.
 /// </summary>
 public sealed class HarmonyChatPipeline(ITokenGenerator generator)
 {
