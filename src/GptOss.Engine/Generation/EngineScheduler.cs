@@ -23,7 +23,7 @@ internal sealed class EngineScheduler : IDisposable
     private readonly int _contextLength, _vocabulary, _prefillChunk, _maxQueued;
     private readonly float[] _batchLogits;
     private readonly Thread _thread;
-    private readonly AutoResetEvent _wake = new(false);
+    private readonly AutoResetEvent _wake = new(false);   // set when a call arrives, a caller reads, leaves or cancels
 
     private readonly object _lock = new();   // guards the fields below it
     private readonly Queue<EngineSequence> _waiting = new();
@@ -101,11 +101,26 @@ internal sealed class EngineScheduler : IDisposable
         {
             lock (_lock)
                 if (_stopping) break;
-            RunJobs();
-            bool worked = Admit();
-            worked |= Step();
+            bool worked;
+            try
+            {
+                RunJobs();
+                worked = Admit();
+                worked |= Step();
+            }
+            catch (Exception e)
+            {
+                // A fault outside any one sequence's work: end the running sequences with it, keep serving new calls.
+                foreach (var sequence in _active.ToArray())
+                {
+                    sequence.Slot!.Cache.Truncate(0);
+                    Fail(sequence, e);
+                }
+                worked = true;
+            }
             if (!worked) _wake.WaitOne();
         }
+        RunJobs();   // a caller of Invoke waits for its job
         var disposed = new ObjectDisposedException(nameof(GptOssEngine));
         foreach (var sequence in _active.ToArray()) Fail(sequence, disposed);
         lock (_lock)
@@ -146,7 +161,6 @@ internal sealed class EngineScheduler : IDisposable
             }
             // A logits call starts from an empty cache: it takes the least recently used slot and keeps nothing.
             var (slot, reused) = _slots.Take(sequence.Options is null ? null : sequence.Prompt)!.Value;
-            if (sequence.Options is null) slot.Cache.Truncate(0);
             sequence.Slot = LastSlot = slot;
             sequence.CachedTokens = sequence.Prefilled = reused;
             sequence.Clock.Start();
@@ -348,6 +362,6 @@ internal sealed class EngineScheduler : IDisposable
         Wake();
         if (Thread.CurrentThread != _thread) _thread.Join();
         _slots.Dispose();
-        _wake.Dispose();
+        // _wake stays undisposed: a caller leaving or cancelling after the engine is disposed still signals it.
     }
 }
