@@ -3,8 +3,9 @@ namespace GptOss.Generation;
 /// <summary>
 /// The one seam between the model and everything above it: given a prompt of token ids, stream the
 /// tokens the model samples. The in-process engine, the remote engines and the scripted token source (tests, demos)
-/// implement it. Implementations are safe to share between concurrent callers (the engine and the script serialize
-/// calls; a remote server batches them).
+/// implement it. Implementations are safe to share between concurrent callers (the engine decodes them together in
+/// its sequence slots, the script serializes them, a remote server batches them); a generator that cannot take another
+/// call now throws <see cref="GenerationQueueFullException"/>.
 /// </summary>
 public interface ITokenGenerator
 {

@@ -40,11 +40,31 @@ public sealed class BenchCommandTests
         // ... but not the probe's 1 GiB buffer, which the first reading allocates in the middle of the run.
         Assert.True((long)json["peak_rss_bytes"]! < MemoryBandwidth.DefaultBytes, $"peak RSS {json["peak_rss_bytes"]} counts the bandwidth probe's buffer");
         Assert.True(json.ContainsKey("file_huge_page_bytes"));
+        Assert.Equal(1, (int)json["parallel"]!);
+        Assert.Equal((double)json["decode_tokens_per_second"]!, (double)json["aggregate_decode_tokens_per_second"]!, 1e-9);
+        Assert.Equal((double)json["decode_tokens_per_second"]!, (double)json["per_sequence_decode_tokens_per_second"]!, 1e-9);
+        Assert.True((long)json["kv_cache_bytes_per_sequence"]! > 0);
+    }
+
+    [Fact]
+    public async Task Parallel_sequences_decode_together_and_report_aggregate_and_per_sequence_speed()
+    {
+        var (exit, output, error) = await Run("--model", TestPaths.TinyFixture("hf-a"), "--prompt-tokens", "5", "--gen-tokens", "6",
+            "--threads", "1", "--parallel", "3", "--json");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        var json = JsonNode.Parse(output)!.AsObject();
+        Assert.Equal(3, (int)json["parallel"]!);
+        Assert.Equal(6, (int)json["gen_tokens"]!);
+        double aggregate = (double)json["aggregate_decode_tokens_per_second"]!, perSequence = (double)json["per_sequence_decode_tokens_per_second"]!;
+        Assert.True(aggregate > 0 && perSequence > 0, $"aggregate {aggregate}, per sequence {perSequence}");
+        Assert.Equal(perSequence, (double)json["decode_tokens_per_second"]!, 1e-9);
     }
 
     [Theory]
     [InlineData("--gen-tokens", "1", "--gen-tokens must be at least 2")]
     [InlineData("--prompt-tokens", "0", "--prompt-tokens must be at least 1")]
+    [InlineData("--parallel", "0", "--parallel must be at least 1")]
     [InlineData("--dtype", "int4", "--dtype must be bf16 (bfloat16) or f32 (float32), not 'int4'")]
     public async Task Bad_flags_get_one_clear_error(string flag, string value, string message)
     {

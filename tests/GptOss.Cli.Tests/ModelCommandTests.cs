@@ -87,6 +87,23 @@ public sealed class ModelCommandTests : IDisposable
         Assert.Equal(SafetensorsTensorCount(Path.Combine(dir, "model.safetensors")), (int)json["tensor_count"]!);
     }
 
+    [Fact]
+    public async Task InspectShowsTheKvCacheOfEachSequenceAtTheConfiguredContext()
+    {
+        var json = await RunJson("inspect", "--model", TestPaths.TinyFixture("original-b"), "--context", "1000", "--parallel", "3");
+
+        var memory = json["estimated_memory"]!;
+        var config = json["config"]!;
+        int window = (int)config["sliding_window"]!, kvRow = 2 * (int)config["num_key_value_heads"]! * (int)config["head_dim"]! * 2;
+        var sliding = config["sliding_layers"]!.AsArray().Select(n => (bool)n!).ToArray();
+        // Full layers in whole 256-row blocks (1000 → 1024 rows), sliding ones a ring of the window + 256 rollback rows.
+        long expected = sliding.Sum(s => (s ? window + 256L : 1024L) * kvRow);
+        Assert.Equal(1000, (int)memory["context"]!);
+        Assert.Equal(3, (int)memory["parallel_sequences"]!);
+        Assert.Equal(expected, (long)memory["kv_cache_bytes_per_sequence"]!);
+        Assert.Equal(3 * expected, (long)memory["kv_cache_bytes_all_sequences"]!);
+    }
+
     /// <summary>Tensor entries in a safetensors header: u64 length, then a JSON object (plus <c>__metadata__</c>).</summary>
     private static int SafetensorsTensorCount(string file)
     {

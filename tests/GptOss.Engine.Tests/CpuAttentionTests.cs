@@ -31,18 +31,21 @@ public sealed unsafe class CpuAttentionTests(ITestOutputHelper output) : IDispos
         return dir;
     }
 
-    public static TheoryData<ScalarType, string, bool> Cases()
+    /// <summary>Every ISA, dtype and scratch budget with the default KV blocks; then 4-row blocks, so rows cross block ends everywhere.</summary>
+    public static TheoryData<ScalarType, string, bool, int> Cases()
     {
-        var data = new TheoryData<ScalarType, string, bool>();
+        var data = new TheoryData<ScalarType, string, bool, int>();
         foreach (var isa in KernelIsas.Supported)
             foreach (var type in new[] { ScalarType.Float32, ScalarType.BFloat16 })
                 foreach (bool tinyScratch in new[] { false, true })
-                    data.Add(type, isa.ToString(), tinyScratch);
+                    data.Add(type, isa.ToString(), tinyScratch, LayerKvCache.DefaultBlockRows);
+        foreach (var type in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            data.Add(type, KernelIsas.Supported[0].ToString(), false, 4);
         return data;
     }
 
     [Theory, MemberData(nameof(Cases))]
-    public void MatchesTheTensorPathThroughDecodeRollbackAndPrefill(ScalarType type, string isaName, bool tinyScratch)
+    public void MatchesTheTensorPathThroughDecodeRollbackAndPrefill(ScalarType type, string isaName, bool tinyScratch, int blockRows)
     {
         var isa = Enum.Parse<KernelIsa>(isaName);
         using var checkpoint = Checkpoint.Open(_dir.Path);
@@ -61,8 +64,8 @@ public sealed unsafe class CpuAttentionTests(ITestOutputHelper output) : IDispos
             var cpu = new CpuAttentionBlock(weights, rope, config, type, scratch);
             Assert.Equal(layer == 0 ? Window : 0, weights.Window);
             int capacity = weights.Window == 0 ? Context : Window + Rollback;
-            using var referenceCache = new LayerKvCache(capacity, weights.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
-            using var cpuCache = new LayerKvCache(capacity, weights.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU);
+            using var referenceCache = new LayerKvCache(capacity, weights.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU, blockRows);
+            using var cpuCache = new LayerKvCache(capacity, weights.Window, config.NumKeyValueHeads, config.HeadDim, type, CPU, blockRows);
 
             void Step(int start, int rows, string what)
             {

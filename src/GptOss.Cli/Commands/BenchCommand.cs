@@ -10,8 +10,9 @@ using GptOss.Engine.Kernels;
 namespace GptOss.Cli.Commands;
 
 /// <summary>
-/// `gptoss bench --model DIR`: load, prefill a random prompt, decode greedily with the cache, and set the decode speed
-/// against the physical limit (weight bytes per token over a read bandwidth measured in the same run).
+/// `gptoss bench --model DIR [--parallel N]`: load, prefill N random prompts (one per sequence), decode them greedily
+/// together, and set the decode speed against the physical limit (weight bytes per token over a read bandwidth measured
+/// in the same run).
 /// </summary>
 internal static class BenchCommand
 {
@@ -22,12 +23,14 @@ internal static class BenchCommand
         var genTokens = new Option<int>("--gen-tokens") { Description = "Tokens to generate (the first comes from the prefill)", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads") { Description = "Compute threads (0 = all processors)" };
         var dtype = new Option<string>("--dtype") { Description = "Activation dtype: bfloat16 (default) or float32", DefaultValueFactory = _ => "bfloat16" };
+        var parallel = new Option<int>("--parallel") { Description = "Sequences prefilled, then decoded together", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
         var command = new Command("bench", "Measure load, prefill and decode speed against the memory-bandwidth limit.");
-        foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, parallel, json }) command.Options.Add(o);
         command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
-            var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!, ct);
+            var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!,
+                r.GetValue(parallel), ct);
             r.InvocationConfiguration.Output.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result, JsonOptions) : result.ToText());
             return 0;
         }));
@@ -36,42 +39,65 @@ internal static class BenchCommand
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private static async Task<BenchResult> RunAsync(string model, int promptTokens, int genTokens, int threads, string dtype, CancellationToken ct)
+    private static async Task<BenchResult> RunAsync(string model, int promptTokens, int genTokens, int threads, string dtype, int parallel,
+        CancellationToken ct)
     {
         if (promptTokens < 1) throw new ArgumentException($"--prompt-tokens must be at least 1 (got {promptTokens})");
         if (genTokens < 2) throw new ArgumentException($"--gen-tokens must be at least 2 (got {genTokens}): decode speed needs a decoded token");
         if (threads < 0) throw new ArgumentException($"--threads must be 0 (all processors) or positive (got {threads})");
+        if (parallel < 1) throw new ArgumentException($"--parallel must be at least 1 (got {parallel})");
         int threadCount = threads == 0 ? Environment.ProcessorCount : threads;
 
         var clock = Stopwatch.StartNew();
-        using var engine = EngineLoader.Load(model, dtype, threadCount, promptTokens + genTokens);
+        using var engine = EngineLoader.Load(model, dtype, threadCount, promptTokens + genTokens, parallel);
         double loadSeconds = clock.Elapsed.TotalSeconds;
 
         var random = new Random(1234);
-        var prompt = Enumerable.Range(0, promptTokens).Select(_ => random.Next(engine.Config.VocabSize)).ToArray();
+        var prompts = Enumerable.Range(0, parallel)
+            .Select(_ => Enumerable.Range(0, promptTokens).Select(_ => random.Next(engine.Config.VocabSize)).ToArray()).ToArray();
         var options = new GenerationOptions { Temperature = 0, MaxNewTokens = genTokens };
+        var firstTokens = prompts.Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+        var decode = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         clock.Restart();
-        double firstToken = 0;
-        int generated = 0;
-        var bandwidths = new List<double>();
-        long peakRss = -1;
-        var decodeClock = new Stopwatch();
-        await foreach (var token in engine.GenerateAsync(prompt, options, ct))
+        // Each sequence waits after its first token (the engine stops two tokens ahead) until every prompt is prefilled:
+        // then they decode together, on the clock.
+        var runs = prompts.Select((prompt, i) => Task.Run(async () =>
         {
-            if (++generated > 1) continue;
-            firstToken = clock.Elapsed.TotalSeconds;
-            // The host's bandwidth moves by 2x within minutes, so the bound brackets the decode: read right before it
-            // (while generation waits, off the clock) and right after. The probe's 1 GiB must not count as the engine's
-            // peak: keep the peak so far and restart the count around it, or skip this reading where the count cannot restart.
-            peakRss = ProcKilobytes("/proc/self/status", "VmHWM:");
-            if (TryResetPeakRss())
+            int generated = 0;
+            try
             {
-                bandwidths.Add(MeasureBandwidth(threadCount));
-                TryResetPeakRss();
+                await foreach (var token in engine.GenerateAsync(prompt, options, ct))
+                    if (++generated == 1)
+                    {
+                        firstTokens[i].SetResult();
+                        await decode.Task;
+                    }
             }
-            decodeClock.Start();
+            catch (Exception e)
+            {
+                firstTokens[i].TrySetException(e);   // the bench fails with it instead of waiting for this sequence
+                throw;
+            }
+            return (Generated: generated, End: clock.Elapsed.TotalSeconds);
+        }, ct)).ToArray();
+        await Task.WhenAll(firstTokens.Select(f => f.Task));
+        double firstToken = clock.Elapsed.TotalSeconds;
+        var bandwidths = new List<double>();
+        // The host's bandwidth moves by 2x within minutes, so the bound brackets the decode: read right before it
+        // (while generation waits, off the clock) and right after. The probe's 1 GiB must not count as the engine's
+        // peak: keep the peak so far and restart the count around it, or skip this reading where the count cannot restart.
+        long peakRss = ProcKilobytes("/proc/self/status", "VmHWM:");
+        if (TryResetPeakRss())
+        {
+            bandwidths.Add(MeasureBandwidth(threadCount));
+            TryResetPeakRss();
         }
-        double decodeSeconds = decodeClock.Elapsed.TotalSeconds;
+        double decodeStart = clock.Elapsed.TotalSeconds;
+        decode.SetResult();
+        var ends = await Task.WhenAll(runs);
+        int generatedTokens = ends[0].Generated;
+        var perSequence = ends.Select(e => (e.Generated - 1) / (e.End - decodeStart)).ToArray();
+        double aggregate = ends.Sum(e => e.Generated - 1) / (ends.Max(e => e.End) - decodeStart);
 
         peakRss = Math.Max(peakRss, ProcKilobytes("/proc/self/status", "VmHWM:"));   // before the last probe's buffer
         long hugePages = ProcKilobytes("/proc/self/smaps_rollup", "FilePmdMapped:");
@@ -80,13 +106,13 @@ internal static class BenchCommand
             c.NumLocalExperts, c.NumExpertsPerTok, c.IntermediateSize, c.VocabSize);
         bandwidths.Add(MeasureBandwidth(threadCount));
         double bandwidth = bandwidths.Average();
-        double decodeRate = (generated - 1) / decodeSeconds;
+        double decodeRate = perSequence.Average();
         double bound = DecodeBound.TokensPerSecond(shape, bandwidth);
         return new BenchResult(
             Model: engine.Model.Name, Dtype: engine.DType == ActivationDType.Float32 ? "float32" : "bfloat16", Threads: threadCount,
-            PromptTokens: promptTokens, GenTokens: generated,
+            PromptTokens: promptTokens, GenTokens: generatedTokens,
             LoadSeconds: loadSeconds,
-            PrefillTokensPerSecond: promptTokens / firstToken,
+            PrefillTokensPerSecond: (double)parallel * promptTokens / firstToken,
             TimeToFirstTokenSeconds: firstToken,
             DecodeTokensPerSecond: decodeRate,
             PeakRssBytes: peakRss,
@@ -95,7 +121,12 @@ internal static class BenchCommand
             ReadBandwidthBytesPerSecond: bandwidth,
             ReadBandwidthSamples: bandwidths,
             BoundTokensPerSecond: bound,
-            FractionOfBound: decodeRate / bound);
+            FractionOfBound: decodeRate / bound,
+            Parallel: parallel,
+            AggregateDecodeTokensPerSecond: aggregate,
+            PerSequenceDecodeTokensPerSecond: decodeRate,
+            KvCacheBytesPerSequence: engine.KvCacheBytesPerSequence,
+            ContextTokens: engine.Model.ContextLength);
     }
 
     private static double MeasureBandwidth(int threads)
@@ -134,16 +165,18 @@ internal static class BenchCommand
         string Model, string Dtype, int Threads, int PromptTokens, int GenTokens,
         double LoadSeconds, double PrefillTokensPerSecond, double TimeToFirstTokenSeconds, double DecodeTokensPerSecond,
         long PeakRssBytes, long FileHugePageBytes, long BytesPerToken, double ReadBandwidthBytesPerSecond, IReadOnlyList<double> ReadBandwidthSamples,
-        double BoundTokensPerSecond, double FractionOfBound)
+        double BoundTokensPerSecond, double FractionOfBound,
+        int Parallel, double AggregateDecodeTokensPerSecond, double PerSequenceDecodeTokensPerSecond, long KvCacheBytesPerSequence, int ContextTokens)
     {
         public string ToText() => string.Join(Environment.NewLine,
             $"model            {Model} ({Dtype}, {Threads} threads, {PromptTokens} prompt + {GenTokens} generated tokens)",
             $"load             {LoadSeconds:F2} s",
             $"prefill          {PrefillTokensPerSecond:F1} tokens/s (time to first token {TimeToFirstTokenSeconds:F2} s)",
-            $"decode           {DecodeTokensPerSecond:F2} tokens/s",
+            $"decode           {DecodeTokensPerSecond:F2} tokens/s per sequence, {AggregateDecodeTokensPerSecond:F2} tokens/s over {Parallel} sequence(s)",
             $"bound            {BoundTokensPerSecond:F2} tokens/s = {ReadBandwidthBytesPerSecond / 1e9:F1} GB/s read ({string.Join(" before, ", ReadBandwidthSamples.Select(b => $"{b / 1e9:F1}"))} after decoding) / {BytesPerToken / 1e9:F3} GB per token",
             $"fraction         {FractionOfBound:P1} of the bound",
             $"peak RSS         {PeakRssBytes / 1e9:F2} GB",
+            $"KV cache         {KvCacheBytesPerSequence / 1e6:F1} MB per sequence at {ContextTokens} positions",
             $"2 MB pages       {(FileHugePageBytes < 0 ? "n/a" : $"{FileHugePageBytes / 1e9:F2} GB of the mapped weights")}");
     }
 }

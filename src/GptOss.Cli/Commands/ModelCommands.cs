@@ -34,12 +34,19 @@ internal static class ModelCommands
     private static Command Inspect()
     {
         var model = ModelOption();
+        var context = new Option<int>("--context") { Description = "Positions per sequence (GptOss:MaxContext); 0 = the engine's default, min(model limit, 4096)" };
+        var parallel = new Option<int>("--parallel") { Description = "Sequences decoded at once (GptOss:ParallelSequences)", DefaultValueFactory = _ => new EngineOptions().ParallelSequences };
         var command = new Command("inspect", "Print a checkpoint's config, layout, tensors and memory estimate as JSON.");
-        command.Options.Add(model);
+        foreach (var o in new Option[] { model, context, parallel }) command.Options.Add(o);
         command.SetAction((ParseResult r) => CommandGuard.Run(r, () =>
         {
+            int sequences = r.GetValue(parallel), positions = r.GetValue(context);
+            if (sequences < 1) throw new ArgumentException($"--parallel {sequences}: at least 1 sequence");
+            if (positions < 0) throw new ArgumentException($"--context {positions}: 0 (the default) or more positions");
             using var checkpoint = Checkpoint.Open(HubCache.Resolve(r.GetValue(model)!));
             var c = checkpoint.Config;
+            positions = new EngineOptions { MaxContext = positions }.ContextLength(c);
+            long perSequence = KvCacheSize.BytesPerSequence(c, positions);
             var entries = checkpoint.Entries;
             long weightBytes = entries.Sum(e => e.ByteLength);
             var json = new
@@ -55,6 +62,10 @@ internal static class ModelCommands
                 {
                     mapped_weights_bytes = weightBytes,
                     kv_cache_bytes_bf16_at_4096_tokens = KvCacheEstimate.Bytes(c, 4096, parallel: 1),
+                    context = positions,
+                    parallel_sequences = sequences,
+                    kv_cache_bytes_per_sequence = perSequence,
+                    kv_cache_bytes_all_sequences = perSequence * sequences,
                     float32_dense_copies_bytes = entries.Where(e => e.DType == "BF16").Sum(e => e.ByteLength) * 2,
                 },
             };

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using GptOss.Generation;
 
 namespace GptOss.Cli.Server;
 
@@ -12,7 +13,8 @@ namespace GptOss.Cli.Server;
 /// An OpenAI-compatible HTTP API over gpt-oss: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>
 /// (tools, streaming as server-sent events, reasoning in <c>reasoning_content</c>). Every request goes through
 /// one <see cref="IChatClient"/> (gpt-oss's, over whichever backend runs the model), which returns tool calls to the caller rather than running them.
-/// Bad requests get a 400 with an OpenAI error body; nothing the client sends causes a 500.
+/// Bad requests get a 400 with an OpenAI error body; nothing the client sends causes a 500. A backend whose queue is
+/// full gets a 503 with <c>Retry-After</c>.
 /// </summary>
 internal static class OpenAiServer
 {
@@ -87,6 +89,11 @@ internal static class OpenAiServer
             await Error(context, 400, e.Message, "invalid_request_error");
             return;
         }
+        catch (GenerationQueueFullException e)
+        {
+            await Overloaded(context, e);
+            return;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             await Error(context, 500, $"Generation failed: {e.Message}", "server_error");
@@ -113,6 +120,11 @@ internal static class OpenAiServer
         catch (ArgumentException e)
         {
             await Error(context, 400, e.Message, "invalid_request_error");
+            return;
+        }
+        catch (GenerationQueueFullException e)
+        {
+            await Overloaded(context, e);
             return;
         }
 
@@ -160,6 +172,13 @@ internal static class OpenAiServer
         await context.Response.Body.WriteAsync(json, ct);
         await context.Response.Body.WriteAsync("\n\n"u8.ToArray(), ct);
         await context.Response.Body.FlushAsync(ct);
+    }
+
+    /// <summary>503 with <c>Retry-After</c> (whole seconds): the request was not started, the client may send it again.</summary>
+    private static Task Overloaded(HttpContext context, GenerationQueueFullException e)
+    {
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, e.RetryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Error(context, 503, e.Message, "server_error", code: "server_overloaded");
     }
 
     private static async Task Error(HttpContext context, int status, string message, string type, string? param = null, string? code = null)

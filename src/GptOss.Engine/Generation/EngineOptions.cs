@@ -24,4 +24,12 @@ public sealed record EngineOptions
     public int SlidingRollback { get; init; } = 256;
     /// <summary>Most prompt tokens run in one forward pass; longer prompts are prefilled in chunks through the KV cache.</summary>
     public int PrefillChunkTokens { get; init; } = 512;
+    /// <summary>Sequences decoded at once, each in a slot with its own KV cache (taken in blocks as it grows); 1 = one at a time.</summary>
+    public int ParallelSequences { get; init; } = 4;
+    /// <summary>Calls that may wait for a slot; one more is refused with <see cref="GenerationQueueFullException"/>.</summary>
+    public int MaxQueuedRequests { get; init; } = 64;
+
+    /// <summary>Positions one sequence may use with <paramref name="config"/>: <see cref="MaxContext"/> within the model's limit.</summary>
+    public int ContextLength(GptOss.Engine.Checkpoints.ModelConfig config) =>
+        MaxContext > 0 ? Math.Min(MaxContext, config.MaxPositionEmbeddings) : Math.Min(config.MaxPositionEmbeddings, 4096);
 }

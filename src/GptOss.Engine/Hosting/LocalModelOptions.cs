@@ -23,6 +23,12 @@ public sealed class LocalModelOptions
     /// <summary>The model id reported to callers; the engine's <see cref="EngineOptions.Name"/>.</summary>
     public string? ModelId { get; set; }
 
+    /// <summary>Conversations the engine runs at once (decoded together); 1 = one at a time.</summary>
+    public int ParallelSequences { get; set; } = new EngineOptions().ParallelSequences;
+
+    /// <summary>Calls that may wait for a free sequence; beyond them a call is refused (the server answers 503).</summary>
+    public int MaxQueuedRequests { get; set; } = new EngineOptions().MaxQueuedRequests;
+
     /// <summary>The engine settings these options name.</summary>
     /// <exception cref="ArgumentException">An unknown <see cref="DType"/>.</exception>
     public EngineOptions ToEngineOptions() => new()
@@ -32,5 +38,7 @@ public sealed class LocalModelOptions
         MaxContext = MaxContext,
         Device = Device,
         Name = ModelId,
+        ParallelSequences = ParallelSequences,
+        MaxQueuedRequests = MaxQueuedRequests,
     };
 }

@@ -38,21 +38,24 @@ internal readonly unsafe struct AttentionLayout
 }
 
 /// <summary>
-/// Where a pass finds the keys and values of a position: positions before <see cref="NewStart"/> in the KV cache
-/// (slot = position mod capacity), the pass's own positions in its new rows. Rows are [kvHeads, headDim], BF16 bits or
-/// float32 as the layout says.
+/// Where a pass finds the keys and values of a position: positions before <see cref="NewStart"/> in the KV cache's
+/// blocks (row = position mod capacity, in block row &gt;&gt; blockShift), the pass's own positions in its new rows. Rows
+/// are [kvHeads, headDim], BF16 bits or float32 as the layout says.
 /// </summary>
-internal readonly unsafe struct KeyValueRows(byte* cacheKeys, byte* cacheValues, int capacity, byte* newKeys, byte* newValues, int newStart)
+internal readonly unsafe struct KeyValueRows(byte** keyBlocks, byte** valueBlocks, int capacity, int blockShift, byte* newKeys, byte* newValues, int newStart)
 {
     public readonly int NewStart = newStart;
 
-    public byte* Key(int position, int kvHead, long rowBytes, long headBytes) => Row(cacheKeys, newKeys, position, rowBytes) + kvHead * headBytes;
+    public byte* Key(int position, int kvHead, long rowBytes, long headBytes) => Row(keyBlocks, newKeys, position, rowBytes) + kvHead * headBytes;
 
-    public byte* Value(int position, int kvHead, long rowBytes, long headBytes) => Row(cacheValues, newValues, position, rowBytes) + kvHead * headBytes;
+    public byte* Value(int position, int kvHead, long rowBytes, long headBytes) => Row(valueBlocks, newValues, position, rowBytes) + kvHead * headBytes;
 
-    private byte* Row(byte* cache, byte* fresh, int position, long rowBytes) =>
-        position >= NewStart ? fresh + (position - NewStart) * rowBytes
-        : cache + (position < capacity ? position : position % capacity) * rowBytes;   // a division only where a ring wraps
+    private byte* Row(byte** blocks, byte* fresh, int position, long rowBytes)
+    {
+        if (position >= NewStart) return fresh + (position - NewStart) * rowBytes;
+        int row = position < capacity ? position : position % capacity;   // a division only where a ring wraps
+        return blocks[row >> blockShift] + (row & ((1 << blockShift) - 1)) * rowBytes;
+    }
 }
 
 /// <summary>

@@ -10,7 +10,7 @@ namespace GptOss.Generation;
 /// completion, stream tokens from the <see cref="ITokenGenerator"/> until <c>&lt;|return|&gt;</c> or
 /// <c>&lt;|call|&gt;</c>, parse them leniently, and raise <see cref="HarmonyChatEvent"/>s. A request's
 /// <see cref="HarmonyChatRequest.Constraint"/> is compiled (cached by content) into the call's token constraint.
-/// Safe to share: it holds no per-call state, and the generator serializes calls.
+/// Safe to share: it holds no per-call state, and the generator takes concurrent calls.
 /// </summary>
 public sealed class HarmonyChatPipeline(ITokenGenerator generator)
 {
