@@ -168,6 +168,14 @@ internal static class ResponsesScripts
         "<|channel|>analysis<|message|>Search the corpus.<|end|>" +
         "<|start|>assistant<|channel|>analysis to=browser.search code<|message|>{\"query\": \"harmony format\"}<|call|>";
 
+    public const string OpenCall =
+        "<|channel|>analysis<|message|>Open the document.<|end|>" +
+        "<|start|>assistant<|channel|>analysis to=browser.open code<|message|>{\"id\": \"harmony.md\"}<|call|>";
+
+    public const string CitingAnswer =
+        "<|channel|>analysis<|message|>Cite it.<|end|>" +
+        "<|start|>assistant<|channel|>final<|message|>Harmony is gpt-oss's chat format【0†L2-L2】 with channels.<|return|>";
+
     public const string SearchAnswer =
         "<|channel|>analysis<|message|>Found it.<|end|>" +
         "<|start|>assistant<|channel|>final<|message|>Harmony is gpt-oss's chat format.<|return|>";

@@ -129,6 +129,28 @@ public sealed class ServerResponsesHttpTests : IAsyncLifetime
         Assert.Equal(["reasoning", "web_search_call", "reasoning", "message"], output);
     }
 
+    [Fact]
+    public async Task A_browser_citation_becomes_a_url_citation_annotation()
+    {
+        await using var tools = new HostedToolsFolder();
+        await using var server = await ServerTestHost.StartAsync(_routes, tools.Factory, ResponsesScripts.OpenCall, ResponsesScripts.CitingAnswer);
+
+        var events = await Stream(server, """{"input": "What is harmony?", "tools": [{"type": "browser_search"}], "stream": true}""");
+
+        const string text = "Harmony is gpt-oss's chat format ([harmony.md](harmony.md))  with channels.";
+        var open = events.Single(e => e.Type == "response.output_item.done" && (string)e.Data["item"]!["type"]! == "web_search_call").Data["item"]!;
+        Assert.Equal("open_page", (string)open["action"]!["type"]!);
+        Assert.Equal("harmony.md", (string)open["action"]!["url"]!);
+        var part = events[^1].Data["response"]!["output"]!.AsArray()[^1]!["content"]![0]!;
+        Assert.Equal(text, (string)part["text"]!);
+        Assert.Equal(text, string.Concat(events.Where(e => e.Type == "response.output_text.delta").Select(e => (string)e.Data["delta"]!)));
+        var annotation = Assert.Single(part["annotations"]!.AsArray())!;
+        Assert.Equal("url_citation", (string)annotation["type"]!);
+        Assert.Equal("harmony.md", (string)annotation["url"]!);
+        Assert.Equal(" ([harmony.md](harmony.md)) ", text[(int)annotation["start_index"]!..(int)annotation["end_index"]!]);
+        Assert.Equal(annotation.ToJsonString(), events.Single(e => e.Type == "response.output_text.annotation.added").Data["annotation"]!.ToJsonString());
+    }
+
     [Theory]
     [InlineData("""{"input": "x", "conversation": "conv_1"}""", "conversation")]
     [InlineData("""{"input": "x", "tools": [{"type": "file_search", "vector_store_ids": ["vs"]}]}""", "tools[0].type")]

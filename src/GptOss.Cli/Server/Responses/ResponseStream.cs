@@ -19,6 +19,7 @@ internal sealed class ResponseStream(ResponseHeader header, Func<string, JsonObj
 {
     private readonly List<JsonObject> _output = [];
     private readonly Dictionary<string, (JsonObject Item, int Index)> _hostedCalls = new(StringComparer.Ordinal);
+    private readonly UrlCitations _citations = new();
     private TextItem? _open;
     private int _sequence;
     private int _reasoningTokens;
@@ -90,15 +91,36 @@ internal sealed class ResponseStream(ResponseHeader header, Func<string, JsonObj
             await Emit("response.output_item.added", new JsonObject { ["output_index"] = _open.Index, ["item"] = _open.Item(done: false) });
             await Emit("response.content_part.added", _open.Position(new JsonObject { ["part"] = _open.Part("") }));
         }
-        _open.Text.Append(delta);
-        var deltaEvent = _open.Position(new JsonObject { ["delta"] = delta });
-        if (kind == "message") deltaEvent["logprobs"] = new JsonArray();
-        await Emit(kind == "reasoning" ? "response.reasoning_text.delta" : "response.output_text.delta", deltaEvent);
+        if (kind == "reasoning")
+        {
+            _open.Text.Append(delta);
+            await Emit("response.reasoning_text.delta", _open.Position(new JsonObject { ["delta"] = delta }));
+            return;
+        }
+        // Answer text waits while a citation is open, so that it streams with its url in place.
+        _open.Pending.Append(delta);
+        if (!UrlCitations.EndsInsideCitation(_open.Pending.ToString())) await FlushAsync(_open);
+    }
+
+    private async Task FlushAsync(TextItem item)
+    {
+        if (item.Pending.Length == 0) return;
+        var (text, annotations) = _citations.Replace(item.Pending.ToString(), item.Text.Length);
+        item.Pending.Clear();
+        foreach (var annotation in annotations)
+        {
+            var added = item.Position(new JsonObject { ["annotation_index"] = item.Annotations.Count, ["annotation"] = annotation.DeepClone() });
+            item.Annotations.Add(annotation);
+            await Emit("response.output_text.annotation.added", added);
+        }
+        item.Text.Append(text);
+        await Emit("response.output_text.delta", item.Position(new JsonObject { ["delta"] = text, ["logprobs"] = new JsonArray() }));
     }
 
     private async Task CloseAsync()
     {
         if (_open is not { } item) return;
+        await FlushAsync(item);
         _open = null;
         var text = item.Text.ToString();
         var done = item.Position(new JsonObject { ["text"] = text });
@@ -159,6 +181,10 @@ internal sealed class ResponseStream(ResponseHeader header, Func<string, JsonObj
     private async Task HostedResultAsync(ToolResultContent result)
     {
         if (!_hostedCalls.Remove(result.CallId, out var call)) return;
+        if (result is WebSearchToolResultContent search)
+        {
+            foreach (var page in (search.Outputs ?? []).OfType<AI.TextContent>()) _citations.Read(page.Text);
+        }
         var item = HostedToolItems.Complete(call.Item, result);
         var kind = result is CodeInterpreterToolResultContent ? "code_interpreter_call" : "web_search_call";
         await Emit($"response.{kind}.completed", new JsonObject { ["item_id"] = (string)item["id"]!, ["output_index"] = call.Index });
@@ -239,6 +265,11 @@ internal sealed class ResponseStream(ResponseHeader header, Func<string, JsonObj
         public int Index => index;
         public StringBuilder Text { get; } = new();
 
+        /// <summary>Answer text not yet sent: it ends inside a citation.</summary>
+        public StringBuilder Pending { get; } = new();
+
+        public List<JsonObject> Annotations { get; } = [];
+
         public JsonObject Position(JsonObject e)
         {
             e["item_id"] = id;
@@ -249,7 +280,11 @@ internal sealed class ResponseStream(ResponseHeader header, Func<string, JsonObj
 
         public JsonNode Part(string text) => kind == "reasoning"
             ? new JsonObject { ["type"] = "reasoning_text", ["text"] = text }
-            : new JsonObject { ["type"] = "output_text", ["text"] = text, ["annotations"] = new JsonArray(), ["logprobs"] = new JsonArray() };
+            : new JsonObject
+            {
+                ["type"] = "output_text", ["text"] = text,
+                ["annotations"] = new JsonArray([.. Annotations.Select(a => a.DeepClone())]), ["logprobs"] = new JsonArray(),
+            };
 
         public JsonObject Item(bool done) => kind == "reasoning"
             ? new JsonObject
