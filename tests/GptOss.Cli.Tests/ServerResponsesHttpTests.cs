@@ -177,6 +177,22 @@ public sealed class ServerResponsesHttpTests : IAsyncLifetime
         Assert.Empty(server.Generator.Prompts);
     }
 
+    [Fact(Timeout = 60_000)]
+    public async Task A_hostile_body_is_a_400_without_generating()
+    {
+        await using var server = await ServerTestHost.StartAsync(_routes, ServerScripts.WeatherAnswer);
+        var deep = """{"input": """ + new string('[', 100_000) + new string(']', 100_000) + "}";
+        var surrogate = """{"input": "\ud800"}""";
+
+        foreach (var body in new[] { deep, surrogate, "[1, 2]", "{\"input\": " })
+        {
+            var (status, error) = await Post(server, body);
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            Assert.Equal("invalid_request_error", (string)error["error"]!["type"]!);
+        }
+        Assert.Empty(server.Generator.Prompts);
+    }
+
     [Fact]
     public async Task A_stored_response_can_be_read_and_deleted()
     {
