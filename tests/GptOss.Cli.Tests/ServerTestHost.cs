@@ -3,6 +3,7 @@ using GptOss.Generation;
 using GptOss.Cli.Server;
 using GptOss.Engine;
 using GptOss.SemanticKernel;
+using GptOss.Tools;
 using Microsoft.AspNetCore.Builder;
 
 namespace GptOss.Cli.Tests;
@@ -26,11 +27,15 @@ internal sealed class ServerTestHost : IAsyncDisposable
     public Uri V1 => new(BaseAddress, "v1");
 
     /// <summary>Serves <paramref name="scripts"/> through the route of <paramref name="routes"/> (directly, or over a fake vLLM).</summary>
-    public static async Task<ServerTestHost> StartAsync(GeneratorRoutes routes, params string[] scripts)
+    public static Task<ServerTestHost> StartAsync(GeneratorRoutes routes, params string[] scripts) => StartAsync(routes, null, scripts);
+
+    /// <summary>The same, with <paramref name="hostedTools"/> running the hosted tools (code interpreter, web search).</summary>
+    public static async Task<ServerTestHost> StartAsync(GeneratorRoutes routes, IToolExecutorFactory? hostedTools, params string[] scripts)
     {
         var generator = ScriptedTokenGenerator.FromHarmony(scripts);
         var model = routes.Through(generator);
-        var client = new GptOssChatClient(new HarmonyChatPipeline(model), new GptOssOptions { ModelId = "gpt-oss-test", IncludeCurrentDate = false });
+        var client = new GptOssChatClient(new HarmonyChatPipeline(model), new GptOssOptions { ModelId = "gpt-oss-test", IncludeCurrentDate = false },
+            hostedTools: hostedTools);
         var app = OpenAiServer.Create(["http://127.0.0.1:0"], client, new ServedModel("gpt-oss-test", model.Model, routes.Route.ToString(), DateTimeOffset.UtcNow));
         await app.StartAsync();
         return new ServerTestHost(app, generator);

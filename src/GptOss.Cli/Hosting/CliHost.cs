@@ -54,8 +54,9 @@ internal sealed class CliHost : IDisposable
 
     public HarmonyChatPipeline Pipeline => _services.GetRequiredService<HarmonyChatPipeline>();
 
-    /// <summary>The chat client that returns tool calls to its caller (a server's clients run their own tools).</summary>
-    public IChatClient CreateChatClient() => new GptOssChatClient(Pipeline, ChatOptions);
+    /// <summary>The chat client that returns function calls to its caller (a server's clients run their own) and runs hosted tools itself.</summary>
+    public IChatClient CreateChatClient() =>
+        new GptOssChatClient(Pipeline, ChatOptions, hostedTools: _services.GetRequiredService<IToolExecutorFactory>());
 
     /// <summary>Every agent of the settings and the agents folder; a bad one throws with each error's location.</summary>
     public AgentCatalog LoadAgents() => Workspace.LoadAgents(AgentPluginCatalog.Default).BuildCatalog();

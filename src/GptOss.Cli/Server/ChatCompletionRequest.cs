@@ -104,14 +104,7 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
         }
         var name = String(function, "name", $"{path}.function") ?? throw new OpenAiRequestException($"'{path}.function.name' is required.", $"{path}.function.name");
         var arguments = String(function, "arguments", $"{path}.function") ?? "{}";
-        var harmonyCall = new HarmonyToolCall($"{KernelFunctionTools.Namespace}.{name}", "commentary", "<|constrain|>json", arguments,
-            GptOss.Harmony.Message.FromRole(Role.Assistant, arguments) with
-            {
-                Recipient = $"{KernelFunctionTools.Namespace}.{name}",
-                Channel = "commentary",
-                ContentType = "<|constrain|>json",
-            });
-        return HarmonyConversation.ToFunctionCall(harmonyCall, id);
+        return HarmonyConversation.ToFunctionCall(id, name, arguments);
     }
 
     private static string Text(JsonElement message, string path)

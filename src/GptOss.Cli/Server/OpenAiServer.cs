@@ -10,8 +10,9 @@ using GptOss.Generation;
 namespace GptOss.Cli.Server;
 
 /// <summary>
-/// An OpenAI-compatible HTTP API over gpt-oss: <c>GET /v1/models</c> and <c>POST /v1/chat/completions</c>
-/// (tools, streaming as server-sent events, reasoning in <c>reasoning_content</c>). Every request goes through
+/// An OpenAI-compatible HTTP API over gpt-oss: <c>GET /v1/models</c>, <c>POST /v1/chat/completions</c>
+/// (tools, streaming as server-sent events, reasoning in <c>reasoning_content</c>) and the Responses API
+/// (<c>/v1/responses</c>, see <see cref="Responses.ResponsesEndpoints"/>). Every request goes through
 /// one <see cref="IChatClient"/> (gpt-oss's, over whichever backend runs the model), which returns tool calls to the caller rather than running them.
 /// Bad requests get a 400 with an OpenAI error body; nothing the client sends causes a 500. A backend whose queue is
 /// full gets a 503 with <c>Retry-After</c>.
@@ -30,6 +31,7 @@ internal static class OpenAiServer
         app.MapGet("/v1/models", () => Results.Bytes(ChatCompletionJson.Models(served.Id), "application/json"));
         app.MapGet("/api/ps", () => Results.Bytes(ChatCompletionJson.Loaded(served), "application/json"));
         app.MapPost("/v1/chat/completions", (HttpContext context) => CompleteAsync(context, client, served, reasoning));
+        Responses.ResponsesEndpoints.Map(app, client, served, new Responses.ResponseStore());
         return app;
     }
 

@@ -20,9 +20,11 @@ namespace GptOss.SemanticKernel;
 public static class HarmonyConversation
 {
     /// <summary>Builds the harmony request for <paramref name="messages"/> and <paramref name="options"/>.</summary>
+    /// <param name="builtinTools">Built-in tool namespaces (python, browser) for the system message: the hosted tools asked for.</param>
     /// <exception cref="ArgumentException">A message holds content gpt-oss cannot read (images, audio) or a result answers no known call.</exception>
     public static HarmonyChatRequest ToRequest(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, GptOssOptions defaults, DateTimeOffset now)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, GptOssOptions defaults, DateTimeOffset now,
+        IReadOnlyList<ToolNamespaceConfig>? builtinTools = null)
     {
         var history = messages.ToList();
         var instructions = new List<string>();
@@ -40,6 +42,7 @@ public static class HarmonyConversation
                 ModelIdentity = defaults.ModelIdentity,
                 ReasoningEffort = ReasoningEffortOf(options) ?? defaults.ReasoningEffort,
                 ConversationStartDate = defaults.IncludeCurrentDate ? now.UtcDateTime.ToString("yyyy-MM-dd") : null,
+                Tools = builtinTools is { Count: > 0 } ? builtinTools.ToDictionary(n => n.Name) : null,
             }),
         };
         if (instructions.Count > 0 || functions.Count > 0)
@@ -82,6 +85,22 @@ public static class HarmonyConversation
         var content = FunctionCallContent.CreateFromParsedArguments(call.Arguments, callId, name, ParseArguments);
         content.RawRepresentation = call.Message;
         return content;
+    }
+
+    /// <summary>
+    /// The M.E.AI call for a <c>functions.{name}</c> call a client sends back, its arguments text kept verbatim as
+    /// the harmony message so the prompt matches what the model wrote (and what the engine cached).
+    /// </summary>
+    public static FunctionCallContent ToFunctionCall(string callId, string name, string arguments)
+    {
+        var recipient = $"{KernelFunctionTools.Namespace}.{name}";
+        var message = HarmonyMessage.FromRole(Role.Assistant, arguments) with
+        {
+            Recipient = recipient,
+            Channel = "commentary",
+            ContentType = "<|constrain|>json",
+        };
+        return ToFunctionCall(new HarmonyToolCall(recipient, "commentary", "<|constrain|>json", arguments, message), callId);
     }
 
     /// <summary>A fresh, never empty tool-call id.</summary>
@@ -158,7 +177,15 @@ public static class HarmonyConversation
                     calls[call.CallId] = harmony;
                     yield return harmony;
                     break;
-                case Microsoft.Extensions.AI.TextContent or TextReasoningContent or UsageContent:
+                case ToolCallContent { RawRepresentation: HarmonyMessage raw }:
+                    yield return raw;
+                    break;
+                case ToolResultContent { RawRepresentation: IReadOnlyList<HarmonyMessage> replies }:
+                    foreach (var reply in replies) yield return reply;
+                    break;
+                // A hosted call from elsewhere (without its harmony messages) belongs to a finished turn's analysis,
+                // which the prompt drops anyway.
+                case Microsoft.Extensions.AI.TextContent or TextReasoningContent or UsageContent or ToolCallContent or ToolResultContent:
                     break;
                 default:
                     throw new ArgumentException($"gpt-oss reads text only: an assistant message holds {content.GetType().Name}.");
