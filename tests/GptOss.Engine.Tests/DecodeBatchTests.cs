@@ -74,7 +74,7 @@ public sealed class DecodeBatchTests : IDisposable
                 for (int row = 0; row < count; row++)
                 {
                     int i = order[row];
-                    AssertSameBits(expected.AsSpan(i * vocabulary, vocabulary), actual.AsSpan(row * vocabulary, vocabulary), $"{type} batch of {count}, step {step}, sequence {i} at position {positions[i]}");
+                    SameBits.Assert(expected.AsSpan(i * vocabulary, vocabulary), actual.AsSpan(row * vocabulary, vocabulary), $"{type} batch of {count}, step {step}, sequence {i} at position {positions[i]}");
                     tokens[i] = ArgMax(expected.AsSpan(i * vocabulary, vocabulary));
                     positions[i]++;
                 }
@@ -114,13 +114,6 @@ public sealed class DecodeBatchTests : IDisposable
         for (int i = 1; i < values.Length; i++)
             if (values[i] > values[best]) best = i;
         return best;
-    }
-
-    private static void AssertSameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-            if (BitConverter.SingleToUInt32Bits(expected[i]) != BitConverter.SingleToUInt32Bits(actual[i]))
-                Assert.Fail($"{what}: logit {i} is {actual[i]:R} decoded together, {expected[i]:R} alone");
     }
 
     public void Dispose() => _dir.Dispose();

@@ -9,7 +9,8 @@ namespace GptOss.Engine.Forward;
 /// <summary>
 /// The forward pass on the CPU kernels, over weights in CPU memory. A decoded token never touches a tensor: its
 /// residual is one float32 row that every block updates in place, and its logits go straight into the caller's
-/// buffer; several sequences' tokens decode together as rows of one batch. A prompt runs libtorch's GEMMs for the dense projections and the CPU kernels for attention and experts.
+/// buffer; several sequences' tokens decode together as rows of one batch. A prompt runs libtorch's GEMMs for the
+/// dense projections and the CPU kernels for attention and experts.
 /// </summary>
 internal sealed unsafe class CpuForwardPass : IForwardPass
 {
@@ -22,8 +23,8 @@ internal sealed unsafe class CpuForwardPass : IForwardPass
     private readonly CpuMoeBlock[] _moe;
     private readonly RowProjection _unembedding;
     private readonly NativeBuffer<float> _residual = new();
-    private LayerKvCache[] _layerCaches = [];
     private readonly bool _bf16;
+    private LayerKvCache[] _layerCaches = [];   // one step's caches of a layer, reused
 
     /// <param name="threads">Threads the CPU kernels use (0 = every processor).</param>
     public CpuForwardPass(ModelWeights weights, RotaryEmbedding rope, int threads)

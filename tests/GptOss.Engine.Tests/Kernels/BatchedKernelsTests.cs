@@ -55,13 +55,13 @@ public sealed unsafe class BatchedKernelsTests
         for (int v = 0; v < count; v++)
         {
             kernels.Gemv(bf16Matrix, x.Pointer + v * cols, alone.Pointer, bias.Bias);
-            AssertSameBits(alone.AsSpan(), batched.AsSpan().Slice(v * rows, rows), $"BF16 weights, vector {v}");
+            SameBits.Assert(alone.AsSpan(), batched.AsSpan().Slice(v * rows, rows), $"BF16 weights, vector {v}");
         }
         kernels.Gemm(f32Matrix, x.Pointer, count, batched.Pointer, bias.Bias);
         for (int v = 0; v < count; v++)
         {
             kernels.Gemv(f32Matrix, x.Pointer + v * cols, alone.Pointer, bias.Bias);
-            AssertSameBits(alone.AsSpan(), batched.AsSpan().Slice(v * rows, rows), $"float32 weights, vector {v}");
+            SameBits.Assert(alone.AsSpan(), batched.AsSpan().Slice(v * rows, rows), $"float32 weights, vector {v}");
         }
     }
 
@@ -126,7 +126,7 @@ public sealed unsafe class BatchedKernelsTests
         for (int t = 0; t < count; t++)
         {
             kernels.Experts(layer, h.Pointer + t * Hidden, experts.AsSpan(t * K, K), routing.AsSpan(t * K, K), alone.Pointer);
-            AssertSameBits(alone.AsSpan(), batched.AsSpan().Slice(t * Hidden, Hidden), $"token {t} (experts {string.Join(",", selections[t])})");
+            SameBits.Assert(alone.AsSpan(), batched.AsSpan().Slice(t * Hidden, Hidden), $"token {t} (experts {string.Join(",", selections[t])})");
             if (t != nonFiniteToken) Assert.All(alone.ToArray(), y => Assert.True(float.IsFinite(y), $"token {t} should stay finite"));
         }
     }
@@ -145,12 +145,5 @@ public sealed unsafe class BatchedKernelsTests
         var error = Assert.Throws<ArgumentException>(() => kernels.Experts(layer, h.Pointer, 2, [0, 1, 1], [1f, 1f, 1f], output.Pointer));
         Assert.Contains("2 tokens", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => kernels.Experts(layer, h.Pointer, 0, [0], [1f], output.Pointer));
-    }
-
-    private static void AssertSameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
-    {
-        for (int i = 0; i < expected.Length; i++)
-            if (BitConverter.SingleToUInt32Bits(expected[i]) != BitConverter.SingleToUInt32Bits(actual[i]))
-                Assert.Fail($"{what}: row {i} is {actual[i]:R} in the batch, {expected[i]:R} alone");
     }
 }
