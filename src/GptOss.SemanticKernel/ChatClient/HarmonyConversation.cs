@@ -15,7 +15,8 @@ namespace GptOss.SemanticKernel;
 /// reasoning becomes <c>analysis</c>, text becomes <c>final</c> (or a <c>commentary</c> preamble when the message
 /// also calls functions), a call becomes <c>to=functions.X</c> with <c>&lt;|constrain|&gt;json</c>, and a result
 /// becomes <c>functions.X to=assistant</c> on the call's channel. Contents that came from this model carry their
-/// harmony message as <see cref="AIContent.RawRepresentation"/> and are rendered back verbatim.
+/// harmony message as <see cref="AIContent.RawRepresentation"/> and are rendered back verbatim; so are a hosted
+/// tool's call and result (code interpreter, web search), whose built-in tools go in the system message.
 /// </summary>
 public static class HarmonyConversation
 {
@@ -185,7 +186,8 @@ public static class HarmonyConversation
                     break;
                 // A hosted call from elsewhere (without its harmony messages) belongs to a finished turn's analysis,
                 // which the prompt drops anyway.
-                case Microsoft.Extensions.AI.TextContent or TextReasoningContent or UsageContent or ToolCallContent or ToolResultContent:
+                case Microsoft.Extensions.AI.TextContent or TextReasoningContent or UsageContent
+                    or CodeInterpreterToolCallContent or CodeInterpreterToolResultContent or WebSearchToolCallContent or WebSearchToolResultContent:
                     break;
                 default:
                     throw new ArgumentException($"gpt-oss reads text only: an assistant message holds {content.GetType().Name}.");

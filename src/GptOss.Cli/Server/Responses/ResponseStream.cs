@@ -51,10 +51,10 @@ internal sealed class ResponseStream(ResponseHeader header, Func<string, JsonObj
                 case FunctionCallContent call:
                     await FunctionCallAsync(call);
                     break;
-                case ToolCallContent call:
+                case ToolCallContent call and (CodeInterpreterToolCallContent or WebSearchToolCallContent):
                     await HostedCallAsync(call);
                     break;
-                case ToolResultContent result:
+                case ToolResultContent result and (CodeInterpreterToolResultContent or WebSearchToolResultContent):
                     await HostedResultAsync(result);
                     break;
                 case UsageContent usage:
