@@ -10,16 +10,19 @@ namespace GptOss.Mcp;
 /// </summary>
 public sealed class McpToolSet : IAsyncDisposable
 {
+    /// <summary>How long a server may take to start and list its tools (a first <c>npx</c> run downloads the server).</summary>
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
     private readonly IReadOnlyList<McpServerConnection> _connections;
     private readonly ToolExecutor _executor;
     private Dictionary<string, (McpServerConnection Server, string Tool)> _functions = new(StringComparer.Ordinal);
     private Task? _started;
 
     /// <param name="servers">Distinct names.</param>
-    /// <param name="options">The limits of every call; <see cref="ToolsOptions.TimeLimit"/> also bounds each server's start.</param>
+    /// <param name="options">The limits of every call (time, output, circuit breaker).</param>
     public McpToolSet(IEnumerable<McpServerDefinition> servers, ToolsOptions options)
     {
-        _connections = [.. servers.Select(s => new McpServerConnection(s, options.TimeLimit))];
+        _connections = [.. servers.Select(s => new McpServerConnection(s, StartTimeout))];
         _executor = new ToolExecutor(_connections, options);
     }
 
