@@ -6,12 +6,17 @@ namespace GptOss.Mcp.Tests;
 
 /// <summary>
 /// An MCP server written with the C# SDK for the tests: the test assembly's entry point serves it over stdio
-/// (<c>dotnet exec GptOss.Mcp.Tests.dll</c>), and <see cref="Tools"/> serve it in-process over HTTP. Its tools show
-/// what a call reached: an echo, an environment variable, the server's process id, an error, a slow call.
+/// (<c>dotnet exec GptOss.Mcp.Tests.dll mcp-server</c>; the agents tests link this file and serve it the same way),
+/// and <see cref="Tools"/> serve it in-process over HTTP. Its tools show what a call reached: an echo, an
+/// environment variable, the server's process id, an error, a slow call.
 /// </summary>
 public static class TestMcpServer
 {
-    public static async Task<int> Main(string[] args)
+    public const string Argument = "mcp-server";
+
+    public static Task<int> Main(string[] args) => RunAsync();
+
+    public static async Task<int> RunAsync()
     {
         var options = new McpServerOptions { ServerInfo = new() { Name = "gptoss-test", Version = "1.0" }, ToolCollection = [.. Tools()] };
         await using var server = McpServer.Create(new StdioServerTransport("gptoss-test"), options);
@@ -21,7 +26,7 @@ public static class TestMcpServer
 
     /// <summary>How a child process runs this server: the command and its arguments.</summary>
     public static (string Command, string[] Arguments) CommandLine() =>
-        ("dotnet", ["exec", typeof(TestMcpServer).Assembly.Location]);
+        ("dotnet", ["exec", typeof(TestMcpServer).Assembly.Location, Argument]);
 
     public static IEnumerable<McpServerTool> Tools() =>
     [
