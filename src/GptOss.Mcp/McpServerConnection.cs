@@ -40,7 +40,8 @@ internal sealed class McpServerConnection(McpServerDefinition server, TimeSpan s
         try
         {
             _client = await McpClient.CreateAsync(CreateTransport(), cancellationToken: timeout.Token).ConfigureAwait(false);
-            Tools = [.. await _client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false)];
+            var tools = await _client.ListToolsAsync(cancellationToken: timeout.Token).ConfigureAwait(false);
+            Tools = [.. tools.Where(t => server.AllowedTools?.Contains(t.Name) ?? true)];
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

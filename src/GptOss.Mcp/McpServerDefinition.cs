@@ -32,6 +32,9 @@ public sealed record McpServerDefinition
     /// <summary>Headers sent with every HTTP request (an Authorization token).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The tools offered to the model, by their MCP names; null: all the server lists.</summary>
+    public IReadOnlySet<string>? AllowedTools { get; init; }
+
     /// <summary>How it is reached, for messages: the command line or the URL.</summary>
     public string Describe() => Url is not null ? Url.ToString() : string.Join(' ', new[] { Command! }.Concat(Arguments));
 }

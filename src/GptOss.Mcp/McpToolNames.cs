@@ -14,8 +14,8 @@ internal static class McpToolNames
     /// </summary>
     public static string FunctionName(string server, string tool)
     {
-        var name = new StringBuilder(server.Length + 1 + tool.Length).Append(server).Append('_');
-        foreach (var c in tool) name.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_');
+        var name = new StringBuilder(server.Length + 1 + tool.Length);
+        foreach (var c in $"{server}_{tool}") name.Append(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_');
         return name.ToString();
     }
 }

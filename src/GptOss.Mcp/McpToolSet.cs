@@ -68,6 +68,12 @@ public sealed class McpToolSet : IAsyncDisposable
     /// <summary>Whether <c>functions.{functionName}</c> is a tool of these servers.</summary>
     public bool Handles(string functionName) => _functions.ContainsKey(functionName);
 
+    /// <summary>The MCP name of the tool a function stands for.</summary>
+    public string ToolName(string functionName) => _functions[functionName].Tool;
+
+    /// <summary>The name of the server a function's tool is on.</summary>
+    public string ServerName(string functionName) => _functions[functionName].Server.Name;
+
     /// <summary>
     /// Runs a call to <c>functions.{server}_{tool}</c>; the reply comes from that recipient, to the assistant, on the
     /// call's channel. Never throws but for cancellation.

@@ -14,8 +14,6 @@ public static class TestMcpServer
 {
     public const string Argument = "mcp-server";
 
-    public static Task<int> Main(string[] args) => RunAsync();
-
     public static async Task<int> RunAsync()
     {
         var options = new McpServerOptions { ServerInfo = new() { Name = "gptoss-test", Version = "1.0" }, ToolCollection = [.. Tools()] };

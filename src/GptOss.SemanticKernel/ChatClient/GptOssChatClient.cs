@@ -8,15 +8,29 @@ namespace GptOss.SemanticKernel;
 /// gpt-oss as a Microsoft.Extensions.AI <see cref="IChatClient"/>, a thin adapter over
 /// <see cref="HarmonyChatPipeline"/>. Reasoning comes back as <see cref="TextReasoningContent"/>, calls as
 /// <see cref="FunctionCallContent"/> (never as text), usage as <see cref="UsageDetails"/>. It does not invoke
-/// functions itself: wrap it with <c>UseKernelFunctionInvocation()</c> or <c>UseFunctionInvocation()</c>.
+/// functions itself: wrap it with <c>UseKernelFunctionInvocation()</c> or <c>UseFunctionInvocation()</c>. The tools of a
+/// <see cref="HostedMcpServerTool"/> it does run, inside the call (see <see cref="HostedMcpTools"/>).
 /// </summary>
 public sealed class GptOssChatClient(HarmonyChatPipeline pipeline, GptOssOptions options, TimeProvider? timeProvider = null) : IChatClient
 {
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ChatClientMetadata _metadata = new("gpt-oss", null, options.ModelId);
 
-    public async Task<ChatResponse> GetResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default)
+    public Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default) =>
+        HostedMcpTools.AreIn(chatOptions)
+            ? HostedMcpTools.GetResponseAsync(GetModelResponseAsync, messages, chatOptions!, cancellationToken)
+            : GetModelResponseAsync(messages, chatOptions, cancellationToken);
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default) =>
+        HostedMcpTools.AreIn(chatOptions)
+            ? HostedMcpTools.GetStreamingResponseAsync(GetModelStreamingResponseAsync, messages, chatOptions!, cancellationToken)
+            : GetModelStreamingResponseAsync(messages, chatOptions, cancellationToken);
+
+    /// <summary>One model turn: what the model says, with its calls returned, not run.</summary>
+    private async Task<ChatResponse> GetModelResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions, CancellationToken cancellationToken)
     {
         var request = HarmonyConversation.ToRequest(messages, chatOptions, options, _time.GetUtcNow());
         var contents = new List<AIContent>();
@@ -50,8 +64,8 @@ public sealed class GptOssChatClient(HarmonyChatPipeline pipeline, GptOssOptions
         };
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<ChatResponseUpdate> GetModelStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = HarmonyConversation.ToRequest(messages, chatOptions, options, _time.GetUtcNow());
         var responseId = NewResponseId();
