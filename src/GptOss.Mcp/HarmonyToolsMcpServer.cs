@@ -19,7 +19,8 @@ public sealed class HarmonyToolsMcpServer(IToolExecutorFactory tools, IReadOnlyS
 {
     private const string CodeParameter = "code";
 
-    private readonly ConcurrentDictionary<McpServer, ToolExecutor> _sessions = new();
+    // Lazy: two first requests of one session racing must not both create an executor (and a python worker).
+    private readonly ConcurrentDictionary<McpServer, Lazy<ToolExecutor>> _sessions = new();
 
     /// <summary>The enabled tools this machine cannot run, with the reason (python without its sandbox).</summary>
     public async Task<IReadOnlyDictionary<string, string>> UnavailableAsync()
@@ -39,9 +40,9 @@ public sealed class HarmonyToolsMcpServer(IToolExecutorFactory tools, IReadOnlyS
 
     /// <summary>Ends a session: its executor (and python worker) goes.</summary>
     public ValueTask EndSessionAsync(McpServer server) =>
-        _sessions.TryRemove(server, out var executor) ? executor.DisposeAsync() : ValueTask.CompletedTask;
+        _sessions.TryRemove(server, out var executor) && executor.IsValueCreated ? executor.Value.DisposeAsync() : ValueTask.CompletedTask;
 
-    private ToolExecutor Session(McpServer server) => _sessions.GetOrAdd(server, _ => tools.Create());
+    private ToolExecutor Session(McpServer server) => _sessions.GetOrAdd(server, _ => new Lazy<ToolExecutor>(tools.Create)).Value;
 
     private List<Tool> List(ToolExecutor executor) =>
         [.. Entries(executor).Select(e => new Tool { Name = e.Name, Description = e.Description, InputSchema = e.Schema })];
