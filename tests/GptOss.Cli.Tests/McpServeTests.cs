@@ -85,6 +85,35 @@ public sealed class McpServeTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task An_agent_of_gptoss_run_calls_gptoss_mcp_serve_named_in_Mcp_Servers_under_the_Tools_limits()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "agents"));
+        File.WriteAllText(Path.Combine(_dir, "agents", "coder.yaml"), "name: coder\ninstructions: Compute.\nmcp: [gptoss]\n");
+        File.WriteAllText(_settings, $$"""
+            {
+              "Tools": { "MaxOutputChars": 120 },
+              "Mcp": { "Servers": { "gptoss": { "Command": "dotnet", "Args": [ "exec", {{JsonSerializer.Serialize(Gptoss)}}, "mcp", "serve", "--tools", "javascript" ] } } },
+              "Agents": { "Directory": "agents" }
+            }
+            """);
+        var script = Path.Combine(_dir, "script.txt");
+        File.WriteAllText(script, string.Join("\n---\n",
+            HarmonyScripts.Call("functions.gptoss_javascript", "{\"code\": \"console.log('y'.repeat(500))\"}"),
+            HarmonyScripts.Final("Long.", "Done.")));
+
+        var (exit, stdout, stderr) = await CommandRun.Invoke([RunCommand.Create()],
+            "run", "--agent", "coder", "Print 500 y.", "--script", script, "--config", _settings, "--json");
+
+        Assert.True(exit == 0, stderr);
+        var result = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!)
+            .Single(l => l["type"]!.GetValue<string>() == "tool_result");
+        Assert.Equal("functions.gptoss_javascript", result["recipient"]!.GetValue<string>());
+        var content = result["content"]!.GetValue<string>();
+        Assert.StartsWith(new string('y', 120), content);
+        Assert.Contains("output truncated", content);                             // Tools:MaxOutputChars of these settings
+    }
+
     [Theory]
     [InlineData("telepathy", "error: --tools: unknown tool 'telepathy': expected python, javascript, browser")]
     [InlineData(",", "error: --tools names no tool: give some of python, javascript, browser")]
