@@ -80,6 +80,22 @@ public sealed class McpToolSetTests
     }
 
     [Fact]
+    public async Task Disposing_stops_a_server_started_through_a_launcher_with_the_launcher()
+    {
+        // npx and shell wrappers start the real server as their child: it must not outlive the launcher.
+        var (command, arguments) = TestMcpServer.CommandLine();
+        var launched = new McpServerDefinition { Name = "test", Command = "/bin/sh", Arguments = ["-c", $"{command} {string.Join(' ', arguments)}; exit 0"] };
+        var tools = new McpToolSet([launched], Limits());
+        await tools.StartAsync();
+        var pid = int.Parse(await Run(tools, "test_pid", "{}"));
+        using var server = Process.GetProcessById(pid);
+
+        await tools.DisposeAsync();
+
+        Assert.True(server.HasExited, $"MCP server process {pid}, a child of its launcher, still runs after the tool set was disposed");
+    }
+
+    [Fact]
     public async Task A_tool_error_bad_arguments_a_slow_call_and_a_long_result_become_replies_the_model_can_read()
     {
         await using var tools = new McpToolSet([Stdio()], Limits(seconds: 1, maxOutputChars: 200));
