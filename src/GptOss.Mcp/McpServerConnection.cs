@@ -19,8 +19,6 @@ internal sealed class McpServerConnection(McpServerDefinition server, TimeSpan s
     private readonly Queue<string> _stderr = new();
     private McpClient? _client;
 
-    public McpServerDefinition Server => server;
-
     public string Name => server.Name;
 
     /// <summary>The server's tools as it listed them (empty before <see cref="StartAsync"/>).</summary>
