@@ -20,4 +20,13 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# A real MCP server nobody here wrote, for the MCP tests (they skip, saying why, where npm or node is missing).
+mcp_npm=tests/GptOss.Mcp.Tests/npm
+if command -v npm >/dev/null && [ ! -d "$mcp_npm/node_modules/@modelcontextprotocol/server-everything" ]; then
+  echo "installing @modelcontextprotocol/server-everything (npm) into $mcp_npm"
+  mkdir -p "$mcp_npm"
+  npm install --prefix "$mcp_npm" --no-save --no-audit --no-fund @modelcontextprotocol/server-everything >/dev/null \
+    || echo "warning: npm could not install @modelcontextprotocol/server-everything; its MCP tests will be skipped" >&2
+fi
+
 dotnet test GptOssAgent.sln -c Release "$@"

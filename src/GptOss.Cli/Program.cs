@@ -10,6 +10,7 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(AgentsCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(McpCommand.Create());
 root.Subcommands.Add(PsCommand.Create());
 root.Subcommands.Add(PullCommand.Create());
 root.Subcommands.Add(ModelStoreCommands.List());

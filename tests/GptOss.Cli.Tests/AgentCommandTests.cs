@@ -210,6 +210,29 @@ public abstract class AgentCommandTests : RoutedTests, IDisposable
     }
 
     [Fact]
+    public async Task Agents_validate_names_the_agent_and_mcp_server_whose_command_is_missing_or_url_unreachable()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();                                                      // a port nobody listens on
+        var agent = Path.Combine(_dir, "agents", "linked.yaml");
+        File.WriteAllText(agent, $"name: linked\ninstructions: x\nmcp:\n  - name: local\n    command: no-such-mcp-server\n"
+            + $"  - name: remote\n    url: http://127.0.0.1:{port}/mcp\n  - name: shell\n    command: sh\n");
+
+        var (exit, stdout, stderr) = await Invoke(Host("agents", "validate"));
+        var list = await Invoke(Host("agents", "list"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains($"{agent}:1:1: agent 'linked': MCP server 'local': command 'no-such-mcp-server' not found on PATH", stderr);
+        Assert.Contains($"{agent}:1:1: agent 'linked': MCP server 'remote': URL http://127.0.0.1:{port}/mcp unreachable:", stderr);
+        Assert.DoesNotContain("'shell'", stderr);
+        Assert.Contains("2 error(s) in the agent configuration", stderr);
+        Assert.Empty(stdout);
+        Assert.Contains("mcp: local, remote, shell", list.Out);
+    }
+
+    [Fact]
     public async Task Agents_validate_and_list_accept_the_shipped_configuration()
     {
         string[] repo = ["--agents", Path.Combine(TestPaths.RepoRoot, "agents"), "--config", Path.Combine(TestPaths.RepoRoot, "appsettings.json")];

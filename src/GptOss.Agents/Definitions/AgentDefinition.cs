@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GptOss.Harmony;
+using GptOss.Mcp;
 
 namespace GptOss.Agents;
 
@@ -17,6 +18,8 @@ public sealed record AgentDefinition
     public ReasoningEffort ReasoningEffort { get; init; } = ReasoningEffort.Medium;
     public AgentModelSettings Model { get; init; } = new();
     public IReadOnlyList<AgentToolReference> Tools { get; init; } = [];
+    /// <summary>MCP servers whose tools the agent may call, as <c>functions.{server}_{tool}</c>.</summary>
+    public IReadOnlyList<McpServerDefinition> McpServers { get; init; } = [];
     /// <summary>Model calls allowed per task (like the OpenAI Agents SDK's <c>max_turns</c>).</summary>
     public int MaxSteps { get; init; } = DefaultMaxSteps;
     public AgentOutputFormat Output { get; init; } = AgentOutputFormat.Text;

@@ -1,5 +1,6 @@
 using GptOss.Agents.Configuration;
 using GptOss.Agents.Plugins;
+using GptOss.Mcp;
 using Microsoft.Extensions.Configuration;
 
 namespace GptOss.Agents;
@@ -8,15 +9,18 @@ namespace GptOss.Agents;
 /// Loads agent definitions from their sources: <c>*.yaml</c>/<c>*.yml</c> files of a folder, the
 /// <c>Agents:Definitions</c> mapping of an appsettings.json file (with line numbers) or of an
 /// <see cref="IConfiguration"/> (with configuration paths). Collects every error; names must be unique across sources.
+/// The shared MCP servers (<c>Mcp:Servers</c>) that agents name must be added before those agents.
 /// </summary>
 public sealed class AgentDefinitionLoader(AgentPluginCatalog plugins)
 {
     public const string SectionName = "Agents";
     public const string DefinitionsKey = "Definitions";
 
-    private readonly AgentDefinitionReader _reader = new(plugins);
+    private readonly Dictionary<string, McpServerDefinition> _mcpServers = new(StringComparer.Ordinal);
     private readonly List<AgentDefinition> _definitions = [];
     private readonly List<AgentConfigError> _errors = [];
+
+    private AgentDefinitionReader Reader => field ??= new(plugins, _mcpServers);
 
     public IReadOnlyList<AgentConfigError> Errors => _errors;
 
@@ -44,15 +48,20 @@ public sealed class AgentDefinitionLoader(AgentPluginCatalog plugins)
     {
         if (YamlConfigReader.Read(File.ReadAllText(file), file, _errors) is { } node)
         {
-            Add(_reader.Read(node, _errors));
+            Add(Reader.Read(node, _errors));
         }
         return this;
     }
 
-    /// <summary>The <c>Agents:Definitions</c> section of a JSON settings file, if it has one.</summary>
+    /// <summary>The <c>Mcp:Servers</c> and then the <c>Agents:Definitions</c> sections of a JSON settings file, those it has.</summary>
     public AgentDefinitionLoader AddSettingsFile(string file)
     {
         if (JsonConfigReader.Read(File.ReadAllText(file), file, _errors) is not ConfigMap root) return this;
+        if (root.Find(McpServerReader.SectionName)?.Value is { } mcp)
+        {
+            if (mcp is ConfigMap mcpMap) McpServerReader.ReadShared(mcpMap.Find(McpServerReader.ServersKey)?.Value, _mcpServers, _errors);
+            else _errors.Add(new(mcp.Location, $"'{McpServerReader.SectionName}' must be a mapping, found {mcp.Describe()}"));
+        }
         if (root.Find(SectionName)?.Value is not { } agents) return this;
         if (agents is not ConfigMap agentsMap)
         {
@@ -71,6 +80,14 @@ public sealed class AgentDefinitionLoader(AgentPluginCatalog plugins)
         return this;
     }
 
+    /// <summary>The <c>Servers</c> child of an <c>Mcp</c> configuration section: MCP servers agents may name.</summary>
+    public AgentDefinitionLoader AddMcpConfiguration(IConfigurationSection mcpSection)
+    {
+        var servers = mcpSection.GetSection(McpServerReader.ServersKey);
+        if (servers.Exists()) McpServerReader.ReadShared(ConfigurationSectionReader.Read(servers), _mcpServers, _errors);
+        return this;
+    }
+
     /// <summary>The catalog, or an <see cref="AgentConfigurationException"/> naming every error.</summary>
     public AgentCatalog BuildCatalog() =>
         _errors.Count == 0 ? new AgentCatalog(_definitions) : throw new AgentConfigurationException(_errors);
@@ -84,7 +101,7 @@ public sealed class AgentDefinitionLoader(AgentPluginCatalog plugins)
             case ConfigMap map:
                 foreach (var entry in map.Entries)
                 {
-                    Add(_reader.Read(entry.Value, _errors, keyName: entry.Key));
+                    Add(Reader.Read(entry.Value, _errors, keyName: entry.Key));
                 }
                 return;
             default:

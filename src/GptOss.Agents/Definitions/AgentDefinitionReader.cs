@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using GptOss.Agents.Configuration;
 using GptOss.Agents.Plugins;
 using GptOss.Harmony;
+using GptOss.Mcp;
 
 namespace GptOss.Agents;
 
@@ -21,14 +22,15 @@ namespace GptOss.Agents;
 /// reasoning_effort: low|medium|high # default medium
 /// model: { temperature, top_p, max_tokens, seed }
 /// tools: [browser, python, javascript, Plugin, Plugin.function, {id: ..., type: function|builtin}]
+/// mcp: [server-of-Mcp:Servers, {name, command, args, env, cwd, inherit_env} | {name, url, headers}]
 /// max_steps: 10
 /// output: text | json | { format: json, schema: {...} }
 /// </code>
 /// </remarks>
-public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins)
+public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins, IReadOnlyDictionary<string, McpServerDefinition> sharedMcpServers)
 {
     private static readonly string[] TopLevelKeys =
-        ["name", "description", "instructions", "reasoning_effort", "model", "tools", "max_steps", "output"];
+        ["name", "description", "instructions", "reasoning_effort", "model", "tools", "mcp", "max_steps", "output"];
     private static readonly string[] ModelKeys = ["temperature", "top_p", "max_tokens", "seed"];
     private static readonly string[] OutputKeys = ["format", "schema"];
     private static readonly string[] ToolKeys = ["id", "type"];
@@ -58,6 +60,7 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins)
             ReasoningEffort = ReadEffort(map, errors),
             Model = ReadModel(map, errors),
             Tools = ReadTools(map, errors),
+            McpServers = McpServerReader.ReadAgentEntries(map, sharedMcpServers, errors),
             MaxSteps = OptionalInt(map, "max_steps", 1, 1000, errors) ?? AgentDefinition.DefaultMaxSteps,
             Output = ReadOutput(map, errors),
             Source = map.Location,
@@ -258,7 +261,7 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins)
         _ => null,
     };
 
-    private static void CheckKeys(ConfigMap map, string[] known, string what, List<AgentConfigError> errors)
+    internal static void CheckKeys(ConfigMap map, string[] known, string what, List<AgentConfigError> errors)
     {
         var seen = new HashSet<string>();
         foreach (var entry in map.Entries)
@@ -275,7 +278,7 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins)
         }
     }
 
-    private static string? RequiredString(ConfigMap map, string key, List<AgentConfigError> errors)
+    internal static string? RequiredString(ConfigMap map, string key, List<AgentConfigError> errors)
     {
         var entry = map.Find(key);
         if (entry is null)
@@ -292,10 +295,10 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins)
         return value;
     }
 
-    private static string? OptionalString(ConfigMap map, string key, List<AgentConfigError> errors) =>
+    internal static string? OptionalString(ConfigMap map, string key, List<AgentConfigError> errors) =>
         map.Find(key) is { } entry ? AsString(entry, errors) : null;
 
-    private static string? AsString(ConfigEntry entry, List<AgentConfigError> errors)
+    internal static string? AsString(ConfigEntry entry, List<AgentConfigError> errors)
     {
         if (entry.Value is ConfigScalar { Value: { } value }) return value;
         errors.Add(new(entry.Value.Location, $"'{entry.Key}' must be a string, found {entry.Value.Describe()}"));
@@ -335,5 +338,5 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins)
     }
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]*$")]
-    private static partial Regex NamePattern();
+    internal static partial Regex NamePattern();
 }

@@ -50,12 +50,15 @@ public sealed class AgentWorkspace
         return new AgentWorkspace(settingsFile, agentsDirectory is null ? null : Path.GetFullPath(agentsDirectory), configuration);
     }
 
-    /// <summary>Reads every agent (folder files, then the settings' <c>Agents:Definitions</c>), with file and line for each error.</summary>
+    /// <summary>
+    /// Reads every agent (the settings' <c>Mcp:Servers</c> and <c>Agents:Definitions</c>, then the folder's files, which
+    /// may name those servers), with file and line for each error.
+    /// </summary>
     public AgentDefinitionLoader LoadAgents(AgentPluginCatalog plugins)
     {
         var loader = new AgentDefinitionLoader(plugins);
-        if (AgentsDirectory is not null) loader.AddDirectory(AgentsDirectory);
         if (SettingsFile is not null) loader.AddSettingsFile(SettingsFile);
+        if (AgentsDirectory is not null) loader.AddDirectory(AgentsDirectory);
         return loader;
     }
 

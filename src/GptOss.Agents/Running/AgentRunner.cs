@@ -1,6 +1,7 @@
 using GptOss.Generation;
 using System.Runtime.CompilerServices;
 using GptOss.Agents.Plugins;
+using GptOss.Mcp;
 using GptOss.Tools;
 using Microsoft.SemanticKernel;
 
@@ -8,14 +9,16 @@ namespace GptOss.Agents;
 
 /// <summary>
 /// Runs configured agents on a shared <see cref="ITokenGenerator"/>: each run (or chat session) gets its own
-/// kernel with fresh instances of the agent's plugins and its own <see cref="ToolExecutor"/> (python state,
-/// browser pages), disposed when it ends.
+/// kernel with fresh instances of the agent's plugins, its own <see cref="ToolExecutor"/> (python state,
+/// browser pages) and its own MCP servers (started on the first message), all disposed when it ends.
 /// </summary>
+/// <param name="toolsOptions">The limits of MCP tool calls (time, output, resilience); null: the defaults.</param>
 public sealed class AgentRunner(
     ITokenGenerator generator,
     AgentPluginCatalog plugins,
     IToolExecutorFactory? tools = null,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    ToolsOptions? toolsOptions = null)
 {
     /// <summary>Runs <paramref name="task"/> to a final answer or the step limit; the last event is <see cref="AgentEvent.RunCompleted"/>.</summary>
     public async IAsyncEnumerable<AgentEvent> RunAsync(
@@ -33,7 +36,8 @@ public sealed class AgentRunner(
     {
         var builtins = agent.BuiltinTools.ToHashSet(StringComparer.Ordinal);
         var executor = builtins.Count > 0 ? tools?.Create() : null;
-        var router = new AgentToolRouter(CreateKernel(agent), executor, builtins);
+        var mcp = agent.McpServers.Count > 0 ? new McpToolSet(agent.McpServers, toolsOptions ?? new ToolsOptions()) : null;
+        var router = new AgentToolRouter(CreateKernel(agent), executor, builtins, mcp);
         return new AgentSession(agent, generator, router, time ?? TimeProvider.System);
     }
 

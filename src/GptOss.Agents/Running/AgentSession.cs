@@ -25,6 +25,7 @@ public sealed class AgentSession : IAsyncDisposable
     private readonly List<Message> _messages;
     private readonly TimeProvider _time;
     private int _preamble;   // the system and developer messages the turns follow
+    private bool _toolsStarted;
 
     internal AgentSession(AgentDefinition agent, ITokenGenerator generator, AgentToolRouter tools, TimeProvider time)
     {
@@ -70,11 +71,19 @@ public sealed class AgentSession : IAsyncDisposable
 
     /// <summary>
     /// Runs <paramref name="userMessage"/> to its end and streams what happens; the last event is always
-    /// <see cref="AgentEvent.RunCompleted"/>. Throws only on cancellation or a generator failure.
+    /// <see cref="AgentEvent.RunCompleted"/>. The first call starts the agent's MCP servers (their tools join the
+    /// developer message). Throws only on cancellation, a generator failure or an MCP server that cannot start
+    /// (<see cref="Mcp.McpServerException"/>).
     /// </summary>
     public async IAsyncEnumerable<AgentEvent> SendAsync(string userMessage, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var run = Stopwatch.StartNew();
+        if (!_toolsStarted)
+        {
+            await _tools.StartAsync(cancellationToken).ConfigureAwait(false);
+            _toolsStarted = true;
+            Reconfigure(Agent);
+        }
         _messages.Add(Message.FromRole(Role.User, userMessage));
         yield return new AgentEvent.RunStarted(Agent.Name, _generator.Model.Name, userMessage);
 

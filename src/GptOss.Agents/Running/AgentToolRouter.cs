@@ -1,6 +1,7 @@
 using GptOss.Generation;
 using System.Diagnostics;
 using GptOss.Harmony;
+using GptOss.Mcp;
 using GptOss.SemanticKernel;
 using GptOss.Tools;
 using GptOss.Tools.Execution;
@@ -9,15 +10,26 @@ using Microsoft.SemanticKernel;
 namespace GptOss.Agents;
 
 /// <summary>
-/// Routes an agent's tool calls by recipient: <c>functions.*</c> to the agent's kernel functions,
-/// <c>browser.*</c>, <c>python</c>, <c>javascript</c> to the tools layer (only those the agent lists). Anything
-/// else, and every failure, becomes a reply the model can read and react to; only cancellation propagates.
+/// Routes an agent's tool calls by recipient: <c>functions.{server}_{tool}</c> to the agent's MCP servers, other
+/// <c>functions.*</c> to its kernel functions, <c>browser.*</c>, <c>python</c>, <c>javascript</c> to the tools layer
+/// (only those the agent lists). Anything else, and every failure, becomes a reply the model can read and react to;
+/// only cancellation propagates.
 /// </summary>
-internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IReadOnlySet<string> builtins) : IAsyncDisposable
+internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IReadOnlySet<string> builtins, McpToolSet? mcp = null) : IAsyncDisposable
 {
-    /// <summary>The <c>functions</c> namespace of the agent's kernel functions, or null when it has none.</summary>
-    public ToolNamespaceConfig? Functions { get; } =
-        kernel.Plugins.Any(p => p.FunctionCount > 0) ? KernelFunctionTools.ToNamespace(kernel) : null;
+    private readonly IReadOnlyList<ToolDescription> _kernelFunctions = KernelFunctionTools.ToNamespace(kernel).Tools;
+
+    /// <summary>Starts the agent's MCP servers and lists their tools (nothing to do without any).</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => mcp?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>
+    /// The <c>functions</c> namespace: the agent's kernel functions, then its MCP servers' tools (once started);
+    /// null when it has none.
+    /// </summary>
+    public ToolNamespaceConfig? Functions =>
+        _kernelFunctions.Concat(mcp?.Functions ?? []).ToList() is { Count: > 0 } tools
+            ? new ToolNamespaceConfig(KernelFunctionTools.Namespace, null, tools)
+            : null;
 
     /// <summary>The built-in tool namespaces the agent may use and this machine can run.</summary>
     public IReadOnlyList<ToolNamespaceConfig> Builtins { get; } =
@@ -27,6 +39,11 @@ internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IRe
     public async Task<IReadOnlyList<AgentToolReply>> ExecuteAsync(HarmonyToolCall call, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        if (call.Namespace == KernelFunctionTools.Namespace && call.Name is { } function && mcp?.Handles(function) == true)
+        {
+            var replies = await mcp.ExecuteAsync(call.Message, function, cancellationToken).ConfigureAwait(false);
+            return [.. replies.Select(r => new AgentToolReply(r, null, clock.Elapsed))];
+        }
         if (call.Namespace == KernelFunctionTools.Namespace && !IsBuiltinAlias(call))
         {
             var outcome = await KernelFunctionTools.InvokeAsync(kernel, call, cancellationToken).ConfigureAwait(false);
@@ -38,8 +55,8 @@ internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IRe
         {
             return [new AgentToolReply(call.Reply($"Error: there is no tool named {call.Recipient}. {Available()}"), true, clock.Elapsed)];
         }
-        var replies = await executor.ExecuteAsync(call.Message, cancellationToken).ConfigureAwait(false);
-        return replies.Select(r => new AgentToolReply(r, null, clock.Elapsed)).ToList();
+        var results = await executor.ExecuteAsync(call.Message, cancellationToken).ConfigureAwait(false);
+        return results.Select(r => new AgentToolReply(r, null, clock.Elapsed)).ToList();
     }
 
     private bool IsBuiltinAlias(HarmonyToolCall call) =>
@@ -56,7 +73,11 @@ internal sealed class AgentToolRouter(Kernel kernel, ToolExecutor? executor, IRe
         return names.Count == 0 ? "This agent has no tools." : $"Available tools: {string.Join(", ", names)}.";
     }
 
-    public ValueTask DisposeAsync() => executor?.DisposeAsync() ?? ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync()
+    {
+        if (executor is not null) await executor.DisposeAsync().ConfigureAwait(false);
+        if (mcp is not null) await mcp.DisposeAsync().ConfigureAwait(false);
+    }
 }
 
 /// <summary>A tool's reply message, whether the call failed (null: the tool does not say) and how long it took.</summary>

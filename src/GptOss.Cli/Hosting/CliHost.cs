@@ -62,7 +62,7 @@ internal sealed class CliHost : IDisposable
     public AgentCatalog LoadAgents() => Workspace.LoadAgents(AgentPluginCatalog.Default).BuildCatalog();
 
     public AgentRunner CreateRunner() =>
-        new(Generator, AgentPluginCatalog.Default, _services.GetRequiredService<IToolExecutorFactory>());
+        new(Generator, AgentPluginCatalog.Default, _services.GetRequiredService<IToolExecutorFactory>(), toolsOptions: Workspace.ToolsOptions());
 
     public static CliHost Open(ParseResult r)
     {

@@ -15,6 +15,7 @@ namespace GptOss.SemanticKernel;
 /// inside the call on gpt-oss's own python and browser from <paramref name="hostedTools"/>, as a hosted service runs
 /// them, and are reported as <see cref="CodeInterpreterToolCallContent"/>/<see cref="WebSearchToolCallContent"/> and
 /// their results. In streaming, each harmony message has its own <see cref="ChatResponseUpdate.MessageId"/>.
+/// The tools of a <see cref="HostedMcpServerTool"/> it runs too, inside the call (see <see cref="HostedMcpTools"/>).
 /// </summary>
 public sealed class GptOssChatClient(
     HarmonyChatPipeline pipeline, GptOssOptions options, TimeProvider? timeProvider = null, IToolExecutorFactory? hostedTools = null) : IChatClient
@@ -22,8 +23,21 @@ public sealed class GptOssChatClient(
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly ChatClientMetadata _metadata = new("gpt-oss", null, options.ModelId);
 
-    public async Task<ChatResponse> GetResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default)
+    public Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default) =>
+        HostedMcpTools.AreIn(chatOptions)
+            ? HostedMcpTools.GetResponseAsync(GetModelResponseAsync, messages, chatOptions!, cancellationToken)
+            : GetModelResponseAsync(messages, chatOptions, cancellationToken);
+
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default) =>
+        HostedMcpTools.AreIn(chatOptions)
+            ? HostedMcpTools.GetStreamingResponseAsync(GetModelStreamingResponseAsync, messages, chatOptions!, cancellationToken)
+            : GetModelStreamingResponseAsync(messages, chatOptions, cancellationToken);
+
+    /// <summary>One model turn: what the model says, with its calls returned, not run.</summary>
+    private async Task<ChatResponse> GetModelResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions, CancellationToken cancellationToken)
     {
         var contents = new List<AIContent>();
         GenerationCompleted? end = null;
@@ -59,8 +73,8 @@ public sealed class GptOssChatClient(
         };
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<ChatResponseUpdate> GetModelStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? chatOptions, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var responseId = NewResponseId();
         var created = _time.GetUtcNow();
