@@ -93,18 +93,30 @@ public sealed class ParallelSequencesTests : IDisposable
     {
         const int OthersTokens = 40;   // still decoding when the first sequence fails
         var alone = await EachAlone(ForwardPassKind.CpuKernels, OthersTokens);
-        // A token only the first prompt's continuation feeds back: the pass fails on it, as it would on that sequence's bad state.
-        int poison = alone[0][..(Tokens - 1)].First(t => !alone.Skip(1).Any(other => other.Contains(t)) && !Prompts.Skip(1).Any(p => p.Contains(t)));
-        var recorder = new BatchRecorder { Poison = poison };
-        using var engine = Load(ForwardPassKind.CpuKernels, parallel: 4, recorder);
-        var others = Prompts.Skip(1).Select(p => Task.Run(() => FixtureExactnessTests.Generate(engine, p, OthersTokens))).ToArray();
-        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => FixtureExactnessTests.Generate(engine, Prompts[0], Tokens));
-        Assert.Contains($"poisoned token {poison}", error.Message);
-        Assert.True(recorder.PoisonedBatch > 1, $"the failing token was decoded alone (batch of {recorder.PoisonedBatch})");
-        Assert.Equal(alone[1..].Select(a => a[..OthersTokens]), await Task.WhenAll(others));
-        // The engine goes on: the failed slot starts again from an empty cache.
-        recorder.Poison = -1;
-        Assert.Equal(alone[0][..Tokens], await FixtureExactnessTests.Generate(engine, Prompts[0], Tokens));
+        // A token only the first prompt's continuation feeds back, after the two it computes ahead while held below: the
+        // pass fails on it, as it would on that sequence's bad state.
+        int poison = alone[0][2..(Tokens - 1)].First(t => !alone.Skip(1).Any(other => other.Contains(t)) && !Prompts.Any(p => p.Contains(t)));
+        // Which sequences share a decode step depends on when their readers run: a run where the poisoned token went
+        // through the pass alone proves nothing, so it is tried again (rarely needed).
+        for (int attempt = 1; ; attempt++)
+        {
+            var recorder = new BatchRecorder { Poison = poison };
+            using var engine = Load(ForwardPassKind.CpuKernels, parallel: 4, recorder);
+            await using (var failing = engine.GenerateAsync(Prompts[0], Greedy()).GetAsyncEnumerator())
+            {
+                Assert.True(await failing.MoveNextAsync());   // prefilled; held two tokens ahead until the others decode
+                var others = Prompts.Skip(1).Select(p => Task.Run(() => FixtureExactnessTests.Generate(engine, p, OthersTokens))).ToArray();
+                Assert.True(SpinWait.SpinUntil(() => recorder.LargestBatch >= 3, TimeSpan.FromSeconds(60)), "the other sequences never decoded together");
+                var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => { while (await failing.MoveNextAsync()) { } });
+                Assert.Contains($"poisoned token {poison}", error.Message);
+                Assert.Equal(alone[1..].Select(a => a[..OthersTokens]), await Task.WhenAll(others));
+            }
+            // The engine goes on: the failed slot starts again from an empty cache.
+            recorder.Poison = -1;
+            Assert.Equal(alone[0][..Tokens], await FixtureExactnessTests.Generate(engine, Prompts[0], Tokens));
+            if (recorder.PoisonedBatch > 1) break;
+            Assert.True(attempt < 5, $"the failing token was decoded alone in {attempt} runs");
+        }
     }
 
     [Fact(Timeout = TestTimeout)]

@@ -77,7 +77,8 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             var config = checkpoint.Config;
             int context = options.ContextLength(config);
             long kvBytes = KvCacheSize.BytesPerSequence(config, context, options.DType, options.SlidingRollback);
-            KvCacheSize.EnsureFits(options.ParallelSequences, context, kvBytes, checkpoint.Files.Sum(f => f.Length), KvCacheSize.PhysicalMemoryBytes());
+            if (device.type == DeviceType.CPU)   // elsewhere the cache lives in the device's memory, which libtorch reports itself
+                KvCacheSize.EnsureFits(options.ParallelSequences, context, kvBytes, checkpoint.Files.Sum(f => f.Length), KvCacheSize.PhysicalMemoryBytes());
             var type = options.DType == ActivationDType.Float32 ? ScalarType.Float32 : ScalarType.BFloat16;
             ModelWeights weights;
             IForwardPass forward;
@@ -104,7 +105,7 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
     public async Task<float[][]> ComputeLogitsAsync(IReadOnlyList<int> tokens, CancellationToken cancellationToken = default)
     {
         ValidatePrompt(tokens);
-        var sequence = new EngineSequence(tokens, options: null, cancellationToken);
+        var sequence = new EngineSequence(tokens.ToArray(), options: null, cancellationToken);
         _scheduler.Submit(sequence);
         using var wake = cancellationToken.Register(_scheduler.Wake);
         try
