@@ -25,6 +25,18 @@ public sealed class TokenMask
         _bits[token >> 6] |= 1UL << token;
     }
 
+    internal TokenMask Copy()
+    {
+        var copy = new TokenMask(VocabularySize);
+        _bits.CopyTo(copy._bits, 0);
+        return copy;
+    }
+
+    internal void UnionWith(TokenMask other)
+    {
+        for (int i = 0; i < _bits.Length; i++) _bits[i] |= other._bits[i];
+    }
+
     public int Count
     {
         get

@@ -12,8 +12,48 @@ public sealed class GenerationTests
     public void GreedyPicksTheLargestLogitAndBreaksTiesTowardTheLowerId()
     {
         var sampler = new TokenSampler(new GenerationOptions { Temperature = 0 });
-        Assert.Equal(2, sampler.Sample([0f, 1f, 3f, 3f, -1f]));
-        Assert.Equal(0, sampler.Sample([5f, 5f, 5f]));
+        Assert.Equal(2, sampler.Sample([0f, 1f, 3f, 3f, -1f], remainingTokens: 1));
+        Assert.Equal(0, sampler.Sample([5f, 5f, 5f], remainingTokens: 1));
+    }
+
+    [Theory]
+    [InlineData(0f, 1f)]
+    [InlineData(1f, 1f)]
+    [InlineData(1f, 0.5f)]
+    public void AConstraintsMaskAppliesBeforeTemperatureAndTopPAndLearnsEachToken(float temperature, float topP)
+    {
+        var constraint = new OnlyTheseTokens(4, 2, 3);
+        var sampler = new TokenSampler(new GenerationOptions { Temperature = temperature, TopP = topP, Seed = 3, Constraint = constraint });
+        float[] logits = [0f, 20f, 1f, 1.5f];   // token 1 would win almost every draw unmasked
+        var picks = Enumerable.Range(0, 100).Select(i => sampler.Sample(logits, remainingTokens: 100 - i)).ToArray();
+        Assert.All(picks, token => Assert.Contains(token, new[] { 2, 3 }));
+        Assert.Equal(picks, constraint.Accepted);
+        Assert.Equal(Enumerable.Range(1, 100).Reverse(), constraint.Remaining);
+    }
+
+    [Fact]
+    public void AConstraintOverAnotherVocabularyIsRefusedClearly()
+    {
+        var sampler = new TokenSampler(new GenerationOptions { Constraint = new OnlyTheseTokens(10, 1) });
+        var error = Assert.Throws<InvalidOperationException>(() => sampler.Sample([0f, 1f, 2f], remainingTokens: 5));
+        Assert.Contains("needs the o200k_harmony vocabulary (10 tokens); this model has 3", error.Message);
+    }
+
+    /// <summary>Allows a fixed set of tokens and records what the sampler tells it.</summary>
+    private sealed class OnlyTheseTokens(int vocabularySize, params int[] allowed) : GptOss.Constraints.ITokenConstraint
+    {
+        public List<int> Accepted { get; } = [];
+        public List<int> Remaining { get; } = [];
+
+        public GptOss.Constraints.TokenMask Allowed(int remainingTokens)
+        {
+            Remaining.Add(remainingTokens);
+            var mask = new GptOss.Constraints.TokenMask(vocabularySize);
+            foreach (int token in allowed) mask.Allow(token);
+            return mask;
+        }
+
+        public void Accept(int token) => Accepted.Add(token);
     }
 
     [Fact]
@@ -21,7 +61,7 @@ public sealed class GenerationTests
     {
         var sampler = new TokenSampler(new GenerationOptions { Temperature = 1, TopP = 0.5f, Seed = 1 });
         float[] logits = [0f, 10f, 0f, 9.9f, 0f];   // tokens 1 and 3 hold almost all mass; 1 alone is ~52 %
-        Assert.All(Enumerable.Range(0, 200), _ => Assert.Equal(1, sampler.Sample(logits)));
+        Assert.All(Enumerable.Range(0, 200), _ => Assert.Equal(1, sampler.Sample(logits, remainingTokens: 1)));
     }
 
     [Fact]
@@ -48,7 +88,7 @@ public sealed class GenerationTests
             var sampler = new TokenSampler(options);
             var reference = new Random(unchecked((int)(99L ^ (99L >> 32))));
             for (int draw = 0; draw < 20; draw++)
-                Assert.Equal(FullSortTopP(logits, options, reference), sampler.Sample(logits));
+                Assert.Equal(FullSortTopP(logits, options, reference), sampler.Sample(logits, remainingTokens: 1));
         }
     }
 
@@ -71,7 +111,7 @@ public sealed class GenerationTests
     private static int[] Draw(GenerationOptions options, float[] logits, int n)
     {
         var sampler = new TokenSampler(options);
-        return Enumerable.Range(0, n).Select(_ => sampler.Sample(logits)).ToArray();
+        return Enumerable.Range(0, n).Select(_ => sampler.Sample(logits, remainingTokens: 1)).ToArray();
     }
 
     [Fact]

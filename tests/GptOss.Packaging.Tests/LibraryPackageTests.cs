@@ -8,7 +8,7 @@ namespace GptOss.Packaging.Tests;
 public sealed class LibraryPackageTests(PackedFeed feed)
 {
     private static readonly string[] Libraries =
-        ["GptOss.Harmony", "GptOss.Generation", "GptOss.Engine", "GptOss.Remote", "GptOss.SemanticKernel", "GptOss.Tools", "GptOss.Agents", "GptOss.Hub"];
+        ["GptOss.Harmony", "GptOss.Constraints", "GptOss.Generation", "GptOss.Engine", "GptOss.Remote", "GptOss.SemanticKernel", "GptOss.Tools", "GptOss.Agents", "GptOss.Hub"];
 
     [Fact]
     public void Every_library_package_has_its_readme_and_a_description()

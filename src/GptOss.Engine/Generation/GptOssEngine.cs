@@ -166,7 +166,9 @@ public sealed class GptOssEngine : ITokenGenerator, IDisposable
             int generated = 0;
             while (true)
             {
-                int token = sampler.Sample(logits);
+                // Tokens this call may still produce, this one included: the new-token limit or the context, whichever comes first.
+                int remaining = Math.Min(options.MaxNewTokens - generated, Model.ContextLength - _cache.Tokens.Count + 1);
+                int token = sampler.Sample(logits, Math.Max(1, remaining));
                 generated++;
                 FinishReason? finish =
                     options.StopTokens.Contains(token) ? FinishReason.Stop

@@ -1,3 +1,4 @@
+using GptOss.Constraints;
 using GptOss.Generation;
 namespace GptOss.Engine.Generation;
 
@@ -5,15 +6,63 @@ namespace GptOss.Engine.Generation;
 /// Picks the next token from float32 logits: greedy at temperature 0 (ties → lower id), else softmax at the
 /// temperature, restricted to the smallest set of most likely tokens whose mass reaches top-p. Seeded → reproducible.
 /// Top-p sorts only candidates above a probability threshold that is lowered until they hold the mass, not the whole
-/// vocabulary; buffers are reused across tokens.
+/// vocabulary; buffers are reused across tokens. With a <see cref="GenerationOptions.Constraint"/>, tokens it does not
+/// allow get logit -∞ before any of that, and the chosen token is reported back to it.
 /// </summary>
 internal sealed class TokenSampler(GenerationOptions options)
 {
     private readonly Random _random = options.Seed is { } seed ? new Random(unchecked((int)(seed ^ (seed >> 32)))) : new Random();
     private double[] _probabilities = [];
     private readonly List<int> _candidates = [];
+    private float[] _masked = [];
 
-    public int Sample(ReadOnlySpan<float> logits)
+    /// <summary>The next token; <paramref name="remainingTokens"/> (this one included) lets a constraint steer to an end that fits.</summary>
+    public int Sample(ReadOnlySpan<float> logits, int remainingTokens)
+    {
+        if (options.Constraint is not { } constraint) return SampleFrom(logits);
+        var mask = constraint.Allowed(remainingTokens);
+        int token;
+        if (mask is null)
+        {
+            token = SampleFrom(logits);
+        }
+        else
+        {
+            var masked = Masked(logits, mask);
+            token = SampleFrom(masked);
+            // Rounding in the top-p walk can land on a zero-probability token; the best allowed one stands in.
+            if (!mask.IsAllowed(token)) token = ArgMax(masked);
+        }
+        constraint.Accept(token);
+        return token;
+    }
+
+    /// <summary>The logits with every token the mask does not allow at -∞, in a reused buffer.</summary>
+    private float[] Masked(ReadOnlySpan<float> logits, TokenMask mask)
+    {
+        if (mask.VocabularySize != logits.Length)
+            throw new InvalidOperationException(
+                $"Constrained decoding needs the o200k_harmony vocabulary ({mask.VocabularySize} tokens); this model has {logits.Length}.");
+        if (_masked.Length != logits.Length) _masked = new float[logits.Length];
+        var bits = mask.Bits;
+        for (int word = 0; word < bits.Length; word++)
+        {
+            int first = word * 64, count = Math.Min(64, logits.Length - first);
+            var source = logits.Slice(first, count);
+            var target = _masked.AsSpan(first, count);
+            switch (bits[word])
+            {
+                case 0: target.Fill(float.NegativeInfinity); break;
+                case ulong.MaxValue: source.CopyTo(target); break;
+                case var allowed:
+                    for (int i = 0; i < count; i++) target[i] = (allowed & (1UL << i)) != 0 ? source[i] : float.NegativeInfinity;
+                    break;
+            }
+        }
+        return _masked;
+    }
+
+    private int SampleFrom(ReadOnlySpan<float> logits)
     {
         if (options.Temperature <= 0)
             return ArgMax(logits);
