@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using GptOss.Constraints;
 using GptOss.Harmony;
 
 namespace GptOss.Generation;
@@ -7,7 +8,8 @@ namespace GptOss.Generation;
 /// The one path from a harmony conversation to the model and back, shared by every front door (the Semantic
 /// Kernel service, the <c>IChatClient</c>, the HTTP server, the agent runner): render the conversation for
 /// completion, stream tokens from the <see cref="ITokenGenerator"/> until <c>&lt;|return|&gt;</c> or
-/// <c>&lt;|call|&gt;</c>, parse them leniently, and raise <see cref="HarmonyChatEvent"/>s.
+/// <c>&lt;|call|&gt;</c>, parse them leniently, and raise <see cref="HarmonyChatEvent"/>s. A request's
+/// <see cref="HarmonyChatRequest.Constraint"/> is compiled (cached by content) into the call's token constraint.
 /// Safe to share: it holds no per-call state, and the generator serializes calls.
 /// </summary>
 public sealed class HarmonyChatPipeline(ITokenGenerator generator)
@@ -33,6 +35,10 @@ public sealed class HarmonyChatPipeline(ITokenGenerator generator)
         var options = request.Generation with
         {
             StopTokens = new HashSet<int>(request.Generation.StopTokens.Concat(HarmonyTokens.StopTokensForAssistantActions)),
+            // Compiled (or taken from the cache) before any token: an unsupported schema fails here, not mid-answer.
+            Constraint = request.Constraint is { } constraint
+                ? CompiledAnswerConstraint.For(constraint).Begin(ReasoningEffortOf(request.Messages))
+                : request.Generation.Constraint,
         };
         var reader = new HarmonyOutputReader(request.StopSequences);
         GenerationStats? stats = null;
@@ -61,6 +67,9 @@ public sealed class HarmonyChatPipeline(ITokenGenerator generator)
             stats?.DecodeTime ?? TimeSpan.Zero);
         yield return new GenerationCompleted(reader.Messages, finish, usage);
     }
+
+    private static ReasoningEffort? ReasoningEffortOf(IReadOnlyList<Message> messages) =>
+        messages.SelectMany(m => m.Content).OfType<SystemContent>().Select(system => system.ReasoningEffort).FirstOrDefault();
 
     private static List<Message> DropCompletedReasoning(IReadOnlyList<Message> messages)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using GptOss.Constraints;
 using GptOss.Harmony;
 
 namespace GptOss.Generation;
@@ -10,7 +11,9 @@ namespace GptOss.Generation;
 /// a responder function for one), honours stop tokens, <see cref="GenerationOptions.MaxNewTokens"/> and
 /// cancellation exactly like the engine, and reports <see cref="GenerationStats.CachedPromptTokens"/> as the
 /// common prefix with the previous prompt, the way the engine's KV cache reuse does. Every prompt is
-/// recorded in <see cref="Prompts"/> so tests can assert what the model was shown.
+/// recorded in <see cref="Prompts"/> so tests can assert what the model was shown. Under a
+/// <see cref="GenerationOptions.Constraint"/> each scripted token is taken if the constraint allows it, else the lowest
+/// allowed id, and the call goes on past the script's end the same way until a stop token or the token limit.
 /// </summary>
 public sealed class ScriptedTokenGenerator : ITokenGenerator
 {
@@ -102,15 +105,19 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
 
             var decode = Stopwatch.StartNew();
             var generated = new List<int>(script.Count);
-            for (var i = 0; i < script.Count; i++)
+            // Under a constraint the script is a preference, not the whole answer: it runs on until a stop token or the limit.
+            var length = options.Constraint is null ? script.Count : int.MaxValue;
+            for (var i = 0; i < length; i++)
             {
-                var id = script[i];
+                var id = options.Constraint is { } constraint
+                    ? Constrained(constraint, i < script.Count ? script[i] : null, options.MaxNewTokens - generated.Count)
+                    : script[i];
                 generated.Add(id);
                 // The engine's order: a stop token, then the token limit, then cancellation end the call.
                 FinishReason? finish =
                     options.StopTokens.Contains(id) ? FinishReason.Stop
                     : generated.Count >= options.MaxNewTokens ? FinishReason.Length
-                    : i == script.Count - 1 ? FinishReason.Stop
+                    : i == length - 1 ? FinishReason.Stop
                     : cancellationToken.IsCancellationRequested ? FinishReason.Cancelled
                     : null;
                 if (finish is not null) RememberCache(snapshot, generated);
@@ -124,6 +131,24 @@ public sealed class ScriptedTokenGenerator : ITokenGenerator
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>The scripted token if the constraint allows it, else the lowest allowed id; reported back like the engine's sampler does.</summary>
+    private static int Constrained(ITokenConstraint constraint, int? scripted, int remainingTokens)
+    {
+        var mask = constraint.Allowed(remainingTokens);
+        var id = scripted is { } wanted && (mask is null || mask.IsAllowed(wanted)) ? wanted : FirstAllowed(mask);
+        constraint.Accept(id);
+        return id;
+    }
+
+    private static int FirstAllowed(TokenMask? mask)
+    {
+        if (mask is null) return 0;
+        var bits = mask.Bits;
+        for (var word = 0; word < bits.Length; word++)
+            if (bits[word] != 0) return word * 64 + System.Numerics.BitOperations.TrailingZeroCount(bits[word]);
+        throw new InvalidOperationException("The constraint allows no token.");
     }
 
     // Like the engine's KV cache: the prompt plus every sampled token but the last (never fed back).

@@ -22,9 +22,13 @@ public abstract class RemoteTokenGenerator : ITokenGenerator, IDisposable
 
     public ModelDescriptor Model => _model.Get();
 
+    /// <summary>Streams the server's tokens; a call with a <see cref="GenerationOptions.Constraint"/> is refused (the server samples, so no mask can be applied).</summary>
     public IAsyncEnumerable<GeneratedToken> GenerateAsync(
         IReadOnlyList<int> prompt, GenerationOptions options, CancellationToken cancellationToken = default) =>
-        RemoteTokenStream.RunAsync(Endpoint, _model, AnswerAsync, prompt, options, cancellationToken);
+        options.Constraint is null
+            ? RemoteTokenStream.RunAsync(Endpoint, _model, AnswerAsync, prompt, options, cancellationToken)
+            : throw new NotSupportedException(
+                $"The {Endpoint.Engine.Name} backend cannot enforce structured outputs or required tool calls: it samples on the server, where no token mask can be applied. Use the local engine for constrained requests.");
 
     /// <summary>The served model, checked against the server (default: its <c>GET /v1/models</c> entry).</summary>
     private protected virtual Task<ModelDescriptor> DescribeAsync(CancellationToken cancellationToken) =>
