@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using GptOss.Constraints;
 using Microsoft.Extensions.AI;
 
@@ -62,7 +64,21 @@ public static class ChatOptionsConstraint
         return [Signature(function)];
     }
 
-    private static FunctionSignature Signature(AIFunctionDeclaration function) => new(function.Name, function.JsonSchema);
+    private static FunctionSignature Signature(AIFunctionDeclaration function) => Signature(function.Name, function.JsonSchema);
+
+    /// <summary>
+    /// A function's signature for the constraint. SK writes a kernel function's description into its parameter schema
+    /// as a top-level <c>condition</c>, which is no JSON Schema keyword: it is dropped, or the schema would be refused.
+    /// </summary>
+    public static FunctionSignature Signature(string name, JsonElement parameters)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty(SemanticKernelDescriptionKey, out _)) return new(name, parameters);
+        var schema = JsonNode.Parse(parameters.GetRawText())!.AsObject();
+        schema.Remove(SemanticKernelDescriptionKey);
+        return new(name, JsonSerializer.SerializeToElement(schema));
+    }
+
+    private const string SemanticKernelDescriptionKey = "condition";
 
     // A function's own flag wins over the options-wide default, as in M.E.AI's OpenAI client.
     private static bool IsStrict(AIFunctionDeclaration function, ChatOptions options) =>
