@@ -25,6 +25,9 @@ public sealed class StructuredOutputSettingsTests
         Assert.Equal(["Title", "Year", "Cast"], schema.GetProperty("required").EnumerateArray().Select(p => p.GetString()));
         Assert.False(schema.GetProperty("additionalProperties").GetBoolean());
         Assert.Equal("array", schema.GetProperty("properties").GetProperty("Cast").GetProperty("type").GetString());
+        // An int member keeps to Int32, or a valid answer could still fail to deserialize.
+        Assert.Equal(int.MaxValue, schema.GetProperty("properties").GetProperty("Year").GetProperty("maximum").GetInt64());
+        Assert.Equal(int.MinValue, schema.GetProperty("properties").GetProperty("Year").GetProperty("minimum").GetInt64());
     }
 
     [Fact]
