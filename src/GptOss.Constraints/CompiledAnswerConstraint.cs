@@ -10,8 +10,8 @@ namespace GptOss.Constraints;
 /// <summary>
 /// An <see cref="AnswerConstraint"/> compiled over the o200k_harmony vocabulary: the harmony frame and its JSON
 /// Schemas as one automaton, whose states are built as generation reaches them, and the token masks of the states seen
-/// so far. Compile once and share (<see cref="For"/> caches by content); each generation takes its own
-/// <see cref="Begin"/> session. Thread-safe.
+/// so far. Compile once and share (<see cref="For"/> caches by the schemas and names); each generation takes its own
+/// <see cref="Begin"/> session, with its own reasoning budget. Thread-safe.
 /// </summary>
 public sealed class CompiledAnswerConstraint
 {
@@ -25,12 +25,9 @@ public sealed class CompiledAnswerConstraint
 
     private CompiledAnswerConstraint(AnswerConstraint constraint, TokenTrie trie)
     {
-        Constraint = constraint;
         _dfa = new LazyDfa(HarmonyFrame.Build(constraint));
         _trie = trie;
     }
-
-    public AnswerConstraint Constraint { get; }
 
     /// <summary>
     /// Compiles <paramref name="constraint"/>; throws <see cref="JsonSchemaNotSupportedException"/> for a schema it
@@ -53,9 +50,15 @@ public sealed class CompiledAnswerConstraint
         return Cache.GetOrAdd(key, compiled);
     }
 
-    /// <summary>The constraint of one generation call, its reasoning budget set by <paramref name="effort"/> unless the constraint sets one.</summary>
-    public ITokenConstraint Begin(ReasoningEffort? effort = null) =>
-        new AnswerConstraintSession(this, Constraint.MaxReasoningTokens ?? ReasoningBudget.DefaultFor(effort));
+    /// <summary>
+    /// The constraint of one generation call. Its analysis may take <paramref name="maxReasoningTokens"/> (the request's
+    /// <see cref="AnswerConstraint.MaxReasoningTokens"/>), else the default for <paramref name="effort"/>.
+    /// </summary>
+    public ITokenConstraint Begin(ReasoningEffort? effort = null, int? maxReasoningTokens = null)
+    {
+        if (maxReasoningTokens is < 0) throw new ArgumentOutOfRangeException(nameof(maxReasoningTokens), maxReasoningTokens, "The reasoning budget cannot be negative.");
+        return new AnswerConstraintSession(this, maxReasoningTokens ?? ReasoningBudget.DefaultFor(effort));
+    }
 
     internal LazyDfa Automaton => _dfa;
 

@@ -15,7 +15,8 @@ public sealed class HarmonyFrameTests
 
     private static FunctionSignature Function(string name, string parameters) => new(name, JsonDocument.Parse(parameters).RootElement);
 
-    private static ITokenConstraint Begin(AnswerConstraint constraint) => CompiledAnswerConstraint.Compile(constraint).Begin();
+    private static ITokenConstraint Begin(AnswerConstraint constraint) =>
+        CompiledAnswerConstraint.Compile(constraint).Begin(maxReasoningTokens: constraint.MaxReasoningTokens);
 
     /// <summary>Feeds harmony text (special tokens spelled out), asserting each token was allowed; returns the mask after it.</summary>
     private static TokenMask Feed(ITokenConstraint constraint, string text, int remaining = 1000)

@@ -75,6 +75,18 @@ public sealed class ConstrainedPipelineTests
     }
 
     [Fact]
+    public async Task Each_request_keeps_its_own_reasoning_budget_when_the_compiled_schema_is_shared()
+    {
+        const string thinking = "<|channel|>analysis<|message|>think more think more think more think more think more think more";
+        var schema = JsonDocument.Parse("""{"type":"object","properties":{"budget_test":{"type":"boolean"}}}""").RootElement;
+        foreach (int budget in new[] { 6, 2 })
+        {
+            var end = await Run(ScriptedTokenGenerator.FromHarmony(thinking), new AnswerConstraint { Format = new AnswerFormat(schema), MaxReasoningTokens = budget });
+            Assert.Equal(budget, HarmonyTokenizer.Shared.EncodeOrdinary(end.Messages[0].Text).Count);
+        }
+    }
+
+    [Fact]
     public async Task An_unsupported_schema_fails_before_the_generator_is_called()
     {
         var generator = ScriptedTokenGenerator.FromHarmony("<|channel|>final<|message|>{}<|return|>");

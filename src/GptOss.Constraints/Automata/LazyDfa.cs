@@ -9,6 +9,9 @@ internal sealed class LazyDfa
 {
     public const int Dead = -1;
 
+    /// <summary>The most deterministic states one constraint may build (rows of 1 KB each): a bound for patterns whose determinization explodes.</summary>
+    public const int MaxStates = 65_536;
+
     private readonly Nfa _nfa;
     private readonly int[] _nfaNeed;
     private readonly List<int[]> _sets = [];
@@ -42,16 +45,35 @@ internal sealed class LazyDfa
 
     public int Next(int state, int symbol) => Row(state)[symbol];
 
+    /// <summary>
+    /// The row of a state seen for the first time. Symbols between consecutive edge bounds behave alike, so each such
+    /// interval costs one closure (a string's ~200 content bytes are a handful of intervals, not 200 closures).
+    /// </summary>
     private int[] BuildRow(int state)
     {
-        var targets = new List<int>?[Symbols.Count];
+        var bounds = new SortedSet<int> { 0, Symbols.Count };
         foreach (int nfaState in _sets[state])
             foreach (var edge in _nfa.EdgesOf(nfaState))
-                for (int symbol = edge.Lo; symbol <= edge.Hi; symbol++)
-                    (targets[symbol] ??= []).Add(edge.Target);
+            {
+                bounds.Add(edge.Lo);
+                bounds.Add(edge.Hi + 1);
+            }
         var row = new int[Symbols.Count];
-        for (int symbol = 0; symbol < row.Length; symbol++)
-            row[symbol] = targets[symbol] is { } next ? StateOf(Closure(next)) : Dead;
+        var targets = new List<int>();
+        int from = -1;
+        foreach (int bound in bounds)
+        {
+            if (from >= 0)
+            {
+                targets.Clear();
+                foreach (int nfaState in _sets[state])
+                    foreach (var edge in _nfa.EdgesOf(nfaState))
+                        if (edge.Lo <= from && from <= edge.Hi) targets.Add(edge.Target);
+                int next = targets.Count == 0 ? Dead : StateOf(Closure(targets));
+                row.AsSpan(from, bound - from).Fill(next);
+            }
+            from = bound;
+        }
         _rows[state] = row;
         return row;
     }
@@ -60,6 +82,8 @@ internal sealed class LazyDfa
     {
         if (set.Length == 0) return Dead;
         if (_ids.TryGetValue(set, out int id)) return id;
+        if (_sets.Count >= MaxStates)
+            throw new InvalidOperationException($"The constraint's automaton grew past {MaxStates:N0} states; simplify its patterns.");
         id = _sets.Count;
         _sets.Add(set);
         _rows.Add(null);

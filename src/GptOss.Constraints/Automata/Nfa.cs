@@ -14,6 +14,12 @@ internal readonly record struct SymbolEdge(int Lo, int Hi, int Target);
 /// </summary>
 internal sealed class Nfa
 {
+    /// <summary>
+    /// The most states one constraint may compile to (about 30 MB): what a hostile schema (huge minItems, nested
+    /// repetitions) runs into instead of the machine's memory.
+    /// </summary>
+    public const int MaxStates = 250_000;
+
     private readonly List<List<SymbolEdge>> _edges = [];
     private readonly List<List<int>> _epsilons = [];
 
@@ -34,6 +40,9 @@ internal sealed class Nfa
 
     public int AddState()
     {
+        if (_edges.Count >= MaxStates)
+            throw new JsonSchemaNotSupportedException("(size)", "",
+                $"the constraint compiles to more than {MaxStates:N0} automaton states; lower minItems, maxItems, minLength, maxLength or pattern repetitions");
         _edges.Add([]);
         _epsilons.Add([]);
         return _edges.Count - 1;

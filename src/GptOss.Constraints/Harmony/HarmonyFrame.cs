@@ -15,7 +15,7 @@ namespace GptOss.Constraints.Harmony;
 /// <item>strict functions only: a free final answer, a call of a strict function in the form above with its
 /// arguments constrained, or a call of any other recipient with free arguments.</item>
 /// </list>
-/// With a format and strict functions, the answer is the JSON or a call.
+/// With a format and strict functions, the answer is the JSON or a call; a required call takes precedence over a format.
 /// </summary>
 internal static class HarmonyFrame
 {

@@ -16,6 +16,9 @@ internal sealed class JsonSchemaCompiler
     /// <summary>How deeply values that a schema leaves free (<c>{}</c>, a json_object's members) may nest.</summary>
     public const int FreeFormDepth = 3;
 
+    /// <summary>How deeply schemas may nest (as JsonDocument's default): deeper ones are refused, not recursed into.</summary>
+    public const int MaxDepth = 64;
+
     /// <summary>Bounded arrays repeat their item automaton; beyond this many optional items the grammar stops offering more.</summary>
     private const int MaxOptionalItems = 64;
 
@@ -40,6 +43,7 @@ internal sealed class JsonSchemaCompiler
     private readonly Nfa _nfa;
     private readonly JsonElement _root;
     private readonly Stack<string> _references = new();
+    private int _depth;
 
     private JsonSchemaCompiler(Nfa nfa, JsonElement root)
     {
@@ -54,6 +58,20 @@ internal sealed class JsonSchemaCompiler
     public static Fragment AnyObject(Nfa nfa) => new JsonSchemaCompiler(nfa, default).FreeObject(FreeFormDepth);
 
     private Fragment Value(JsonElement schema, string pointer)
+    {
+        if (_depth >= MaxDepth) throw new JsonSchemaNotSupportedException("(depth)", pointer, $"schemas nest deeper than {MaxDepth} levels");
+        _depth++;
+        try
+        {
+            return Unnested(schema, pointer);
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private Fragment Unnested(JsonElement schema, string pointer)
     {
         if (schema.ValueKind == JsonValueKind.True) return FreeValue(FreeFormDepth);
         if (schema.ValueKind == JsonValueKind.False) throw new JsonSchemaNotSupportedException("false", pointer, "the schema false admits no value");
@@ -99,7 +117,7 @@ internal sealed class JsonSchemaCompiler
 
     private Fragment Reference(JsonElement reference, string pointer)
     {
-        string target = reference.GetString() ?? "";
+        string target = reference.ValueKind == JsonValueKind.String ? reference.GetString()! : throw new JsonSchemaNotSupportedException("$ref", pointer, "it must be a string");
         if (!target.StartsWith('#'))
             throw new JsonSchemaNotSupportedException("$ref", pointer, $"only references within the schema ('#/...') are supported, not '{target}'");
         if (_references.Contains(target))
@@ -188,14 +206,14 @@ internal sealed class JsonSchemaCompiler
         string? pattern = null;
         if (schema.TryGetProperty("format", out var format))
         {
-            string name = format.GetString() ?? "";
+            string name = format.ValueKind == JsonValueKind.String ? format.GetString()! : throw new JsonSchemaNotSupportedException("format", pointer, "it must be a string");
             pattern = FormatPatterns.GetValueOrDefault(name)
                 ?? throw new JsonSchemaNotSupportedException("format", pointer, $"format '{name}' (supported: {string.Join(", ", FormatPatterns.Keys)})");
         }
         if (schema.TryGetProperty("pattern", out var patternValue))
         {
             if (pattern is not null) throw new JsonSchemaNotSupportedException("pattern", pointer, "it cannot be combined with format");
-            pattern = patternValue.GetString() ?? throw new JsonSchemaNotSupportedException("pattern", pointer, "it must be a string");
+            pattern = patternValue.ValueKind == JsonValueKind.String ? patternValue.GetString()! : throw new JsonSchemaNotSupportedException("pattern", pointer, "it must be a string");
         }
         if (pattern is null) return JsonStringBuilder.String(_nfa, minLength, maxLength is { } m ? Math.Min(m, JsonStringBuilder.MaxCountedLength) : null);
         if (minLength > 0 || maxLength is not null)
@@ -220,10 +238,13 @@ internal sealed class JsonSchemaCompiler
     private Fragment Object(JsonElement schema, string pointer)
     {
         var members = new List<(string Name, Func<Fragment> Value, bool Required)>();
-        var required = schema.TryGetProperty("required", out var requiredList)
-            ? requiredList.EnumerateArray().Select(r => r.GetString() ?? "").ToList()
-            : [];
-        if (schema.TryGetProperty("properties", out var properties))
+        var required = !schema.TryGetProperty("required", out var requiredList) ? []
+            : requiredList.ValueKind == JsonValueKind.Array && requiredList.EnumerateArray().All(r => r.ValueKind == JsonValueKind.String)
+                ? requiredList.EnumerateArray().Select(r => r.GetString()!).ToList()
+                : throw new JsonSchemaNotSupportedException("required", pointer, "it must be an array of strings");
+        if (schema.TryGetProperty("properties", out var properties) && properties.ValueKind != JsonValueKind.Object)
+            throw new JsonSchemaNotSupportedException("properties", pointer, "it must be an object");
+        if (properties.ValueKind == JsonValueKind.Object)
             foreach (var property in properties.EnumerateObject())
             {
                 var value = property.Value;

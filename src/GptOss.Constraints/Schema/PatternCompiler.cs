@@ -14,9 +14,11 @@ namespace GptOss.Constraints.Schema;
 internal sealed class PatternCompiler
 {
     private const int MaxRepeat = 1000;
+    private const int MaxGroupDepth = 64;
     private readonly string _pattern;
     private readonly string _pointer;
     private int _position;
+    private int _groupDepth;
 
     private PatternCompiler(string pattern, string pointer)
     {
@@ -37,7 +39,7 @@ internal sealed class PatternCompiler
         return nfa.Sequence(nfa.Literal("\""), whole.Build(nfa), nfa.Literal("\""));
     }
 
-    private JsonSchemaNotSupportedException Error(string detail) => new("pattern", _pointer, $"{detail} in /{_pattern}/");
+    private JsonSchemaNotSupportedException Error(string detail) => new("pattern", _pointer, $"{detail} in /{(_pattern.Length <= 80 ? _pattern : _pattern[..80] + "…")}/");
 
     private bool AtEnd => _position >= _pattern.Length;
 
@@ -109,8 +111,10 @@ internal sealed class PatternCompiler
         {
             case '(':
                 if (Eat('?') && !Eat(':')) throw Error("only (?: ) groups are supported (no lookaround or named groups)");
+                if (++_groupDepth > MaxGroupDepth) throw Error($"groups nest deeper than {MaxGroupDepth} levels");
                 var inner = Alternation();
                 if (!Eat(')')) throw Error("unclosed '('");
+                _groupDepth--;
                 return inner;
             case '[':
                 return Class();

@@ -17,6 +17,15 @@ internal static class MaskWalker
         var shortening = new TokenMask(HarmonyTokenizer.ModelVocabularySize);
         var keeping = new TokenMask(HarmonyTokenizer.ModelVocabularySize);
         var lengthening = new List<(int Token, int NeedAfter)>();
+        var row = dfa.Row(state);
+        if (LoopsOnEveryByte(row, state))
+        {
+            // Free text (the analysis, a free answer): every ordinary token stays in the state; no walk needed.
+            all.UnionWith(trie.AllOrdinary);
+            keeping.UnionWith(trie.AllOrdinary);
+            AllowSpecials();
+            return Sorted();
+        }
         var stateAt = new int[trie.MaxDepth + 1];
         stateAt[0] = state;
         byte[] bytes = trie.Bytes, depths = trie.Depths;
@@ -34,11 +43,20 @@ internal static class MaskWalker
             if (tokens[node] >= 0) Allow(tokens[node], dfa.Need(next));
             node++;
         }
-        var row = dfa.Row(state);
-        for (int symbol = 256; symbol < Symbols.Count; symbol++)
-            if (row[symbol] != LazyDfa.Dead) Allow(Symbols.SpecialTokenIds[symbol - 256], dfa.Need(row[symbol]));
-        lengthening.Sort((a, b) => a.NeedAfter.CompareTo(b.NeedAfter));
-        return new StateMasks(need, all, shortening, keeping, [.. lengthening]);
+        AllowSpecials();
+        return Sorted();
+
+        void AllowSpecials()
+        {
+            for (int symbol = 256; symbol < Symbols.Count; symbol++)
+                if (row[symbol] != LazyDfa.Dead) Allow(Symbols.SpecialTokenIds[symbol - 256], dfa.Need(row[symbol]));
+        }
+
+        StateMasks Sorted()
+        {
+            lengthening.Sort((a, b) => a.NeedAfter.CompareTo(b.NeedAfter));
+            return new StateMasks(need, all, shortening, keeping, [.. lengthening]);
+        }
 
         void Allow(int token, int needAfter)
         {
@@ -47,6 +65,13 @@ internal static class MaskWalker
             else if (needAfter == need) keeping.Allow(token);
             else lengthening.Add((token, needAfter));
         }
+    }
+
+    private static bool LoopsOnEveryByte(int[] row, int state)
+    {
+        for (int b = 0; b < 256; b++)
+            if (row[b] != state) return false;
+        return true;
     }
 
     /// <summary>Only the special tokens allowed from <paramref name="state"/> (ending a message) that fit <paramref name="budget"/>.</summary>

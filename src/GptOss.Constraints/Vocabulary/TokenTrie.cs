@@ -32,6 +32,9 @@ internal sealed class TokenTrie
 
     public int NodeCount => Bytes.Length;
 
+    /// <summary>Every ordinary token: the mask of a state that free text loops in.</summary>
+    public TokenMask AllOrdinary { get; } = OrdinaryMask();
+
     /// <summary>Depth of the deepest node (the longest token's length in bytes).</summary>
     public int MaxDepth { get; private init; }
 
@@ -76,6 +79,13 @@ internal sealed class TokenTrie
         }
         foreach (int node in path) subtreeEnds[node] = bytes.Count;
         return new TokenTrie([.. bytes], [.. depths], [.. tokens], [.. subtreeEnds], clock.Elapsed) { MaxDepth = maxDepth };
+    }
+
+    private static TokenMask OrdinaryMask()
+    {
+        var mask = new TokenMask(HarmonyTokenizer.ModelVocabularySize);
+        for (int id = 0; id < HarmonyTokens.FirstSpecial; id++) mask.Allow(id);
+        return mask;
     }
 
     private static int CommonPrefix(byte[] a, byte[] b)

@@ -37,7 +37,7 @@ public sealed class HarmonyChatPipeline(ITokenGenerator generator)
             StopTokens = new HashSet<int>(request.Generation.StopTokens.Concat(HarmonyTokens.StopTokensForAssistantActions)),
             // Compiled (or taken from the cache) before any token: an unsupported schema fails here, not mid-answer.
             Constraint = request.Constraint is { } constraint
-                ? CompiledAnswerConstraint.For(constraint).Begin(ReasoningEffortOf(request.Messages))
+                ? CompiledAnswerConstraint.For(constraint).Begin(ReasoningEffortOf(request.Messages), constraint.MaxReasoningTokens)
                 : request.Generation.Constraint,
         };
         var reader = new HarmonyOutputReader(request.StopSequences);
