@@ -26,7 +26,7 @@ internal sealed class ConstrainedDecode
     {
         var schema = JsonSchemaFile.Read(schemaFile);
         CompiledAnswerConstraint.Compile(new AnswerConstraint { Format = AnswerFormat.AnyJsonObject }).Begin().Allowed(int.MaxValue);
-        var constraint = new AnswerConstraint { Format = new AnswerFormat(schema), MaxReasoningTokens = 0 };
+        var constraint = new AnswerConstraint { Format = new AnswerFormat(schema) };
         var clock = Stopwatch.StartNew();
         CompiledAnswerConstraint.Compile(constraint).Begin().Allowed(int.MaxValue);
         return new ConstrainedDecode(constraint, clock.Elapsed.TotalSeconds);
@@ -41,7 +41,7 @@ internal sealed class ConstrainedDecode
             Temperature = 0,
             MaxNewTokens = genTokens,
             StopTokens = new HashSet<int> { HarmonyTokens.Return },
-            Constraint = CompiledAnswerConstraint.For(_constraint).Begin(),
+            Constraint = CompiledAnswerConstraint.For(_constraint).Begin(maxReasoningTokens: 0),
         };
         int generated = 0;
         var decodeClock = new Stopwatch();
