@@ -108,6 +108,26 @@ public abstract class AgentCommandTests : RoutedTests, IDisposable
     }
 
     [Fact]
+    public async Task Run_with_a_json_schema_requires_that_answer()
+    {
+        var schema = Path.Combine(_dir, "sum.json");
+        File.WriteAllText(schema, """{"type":"object","properties":{"sum":{"type":"integer"}},"required":["sum"]}""");
+        string[] answers = ["<|channel|>final<|message|>The sum is 45.<|return|>", "<|channel|>final<|message|>{\"sum\":45}<|return|>"];
+
+        // The worker has built-in tools, so its answer is checked after it is written rather than constrained.
+        var prose = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--json-schema", schema, "--script", Script(answers[0])));
+        var json = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--json-schema", schema, "--script", Script(answers[1])));
+        var bad = await Invoke(Host("run", "--agent", "worker", "Sum 0..9", "--json-schema", Path.Combine(_dir, "missing.json"), "--script", Script(answers[1])));
+
+        Assert.Equal(2, prose.Exit);
+        Assert.Contains("error: InvalidOutput: the answer is not valid JSON", prose.Err);
+        Assert.True(json.Exit == 0, json.Err);
+        Assert.Equal("{\"sum\":45}", json.Out.Trim());
+        Assert.Equal(1, bad.Exit);
+        Assert.StartsWith($"error: --json-schema: {Path.Combine(_dir, "missing.json")}: no such file", bad.Err.Trim());
+    }
+
+    [Fact]
     public async Task Control_sequences_from_the_model_and_tools_are_escaped_on_the_terminal()
     {
         const string Osc52 = "\u001b]52;c;ZWNobyBwd25lZA==\u0007";   // writes the user's clipboard

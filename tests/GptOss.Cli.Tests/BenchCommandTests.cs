@@ -1,14 +1,22 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using GptOss.Cli.Commands;
+using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Kernels;
 using GptOss.Testing;
 
 namespace GptOss.Cli.Tests;
 
 /// <summary>`gptoss bench` on the tiny fixture, invoked in-process: the JSON fields scripts read, and bad flags.</summary>
-public sealed class BenchCommandTests
+public sealed class BenchCommandTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("gptoss-bench-").FullName;
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
     private static Task<(int Exit, string Out, string Err)> Run(params string[] args) =>
         CommandRun.Invoke([BenchCommand.Create()], ["bench", .. args]);
 
@@ -59,6 +67,48 @@ public sealed class BenchCommandTests
         double aggregate = (double)json["aggregate_decode_tokens_per_second"]!, perSequence = (double)json["per_sequence_decode_tokens_per_second"]!;
         Assert.True(aggregate > 0 && perSequence > 0, $"aggregate {aggregate}, per sequence {perSequence}");
         Assert.Equal(perSequence, (double)json["decode_tokens_per_second"]!, 1e-9);
+    }
+
+    [Fact]
+    public async Task A_json_schema_adds_the_constrained_decode_speed_measured_in_the_same_run()
+    {
+        RandomCheckpoint.Write(_dir, new RandomCheckpointOptions { Seed = 5, Vocab = 201_088 });
+        var schema = Path.Combine(_dir, "answer.json");
+        File.WriteAllText(schema, """{"type":"object","properties":{"n":{"type":"integer","minimum":0,"maximum":9}},"required":["n"]}""");
+
+        var (exit, output, error) = await Run("--model", _dir, "--prompt-tokens", "5", "--gen-tokens", "24", "--threads", "1", "--json-schema", schema, "--json");
+
+        Assert.True(exit == 0, $"exit {exit}: {error}");
+        var json = JsonNode.Parse(output)!.AsObject();
+        Assert.True((double)json["decode_tokens_per_second"]! > 0);
+        Assert.True((double)json["constrained_decode_tokens_per_second"]! > 0);
+        // <|channel|>final<|message|>{"n":D}<|return|> at the least; the constraint ends it within the limit.
+        Assert.InRange((int)json["constrained_gen_tokens"]!, 6, 24);
+        Assert.InRange((double)json["constraint_first_mask_seconds"]!, 1e-6, 10);
+    }
+
+    [Fact]
+    public async Task Json_without_a_schema_has_no_constrained_fields()
+    {
+        var (_, output, _) = await Run("--model", TestPaths.TinyFixture("hf-a"), "--prompt-tokens", "2", "--gen-tokens", "2", "--threads", "1", "--json");
+
+        Assert.False(JsonNode.Parse(output)!.AsObject().ContainsKey("constrained_decode_tokens_per_second"));
+    }
+
+    [Theory]
+    [InlineData("{\"type\":\"object\",\n\"properties\":{\"a\": }}", ":2:20: not valid JSON")]
+    [InlineData("{\"type\":\"string\",\"not\":{}}", ": JSON schema keyword 'not' at '#' is not supported")]
+    [InlineData("[1]", ": a JSON Schema must be an object")]
+    public async Task A_bad_schema_file_is_one_clear_error_naming_the_file_before_the_model_loads(string text, string message)
+    {
+        var schema = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(schema, text);
+
+        var (exit, output, error) = await Run("--model", "/no/such/model", "--json-schema", schema);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", output);
+        Assert.StartsWith($"error: --json-schema: {schema}{message}", error.Trim());
     }
 
     [Theory]

@@ -23,6 +23,8 @@ public sealed record AgentDefinition
     /// <summary>Model calls allowed per task (like the OpenAI Agents SDK's <c>max_turns</c>).</summary>
     public int MaxSteps { get; init; } = DefaultMaxSteps;
     public AgentOutputFormat Output { get; init; } = AgentOutputFormat.Text;
+    /// <summary>Whether the model may, must or must not call a tool (<c>tool_choice</c>); a requirement holds until the first call.</summary>
+    public AgentToolChoice ToolChoice { get; init; } = AgentToolChoice.Auto;
     /// <summary>Where the definition came from (file and line, or configuration path).</summary>
     public SourceLocation Source { get; init; } = SourceLocation.Unknown;
 
@@ -69,4 +71,26 @@ public enum AgentOutputKind
 {
     Text,
     Json,
+}
+
+/// <summary>
+/// An agent's <c>tool_choice</c>: <c>auto</c> (the model decides), <c>none</c> (no tool is offered), <c>required</c> (the
+/// first step must call one of its functions) or one function (<c>Plugin.function</c>: the first step must call it). After
+/// that first call the model decides again, as in the OpenAI Agents SDK, or the agent would only ever call tools.
+/// </summary>
+public sealed record AgentToolChoice(AgentToolChoiceMode Mode, FunctionToolReference? Function = null)
+{
+    public static AgentToolChoice Auto { get; } = new(AgentToolChoiceMode.Auto);
+    public static AgentToolChoice None { get; } = new(AgentToolChoiceMode.None);
+    public static AgentToolChoice Required { get; } = new(AgentToolChoiceMode.Required);
+
+    public override string ToString() => Mode == AgentToolChoiceMode.Function ? Function!.ToString() : Mode.ToString().ToLowerInvariant();
+}
+
+public enum AgentToolChoiceMode
+{
+    Auto,
+    None,
+    Required,
+    Function,
 }

@@ -24,13 +24,14 @@ namespace GptOss.Agents;
 /// tools: [browser, python, javascript, Plugin, Plugin.function, {id: ..., type: function|builtin}]
 /// mcp: [server-of-Mcp:Servers, {name, command, args, env, cwd, inherit_env} | {name, url, headers}]
 /// max_steps: 10
-/// output: text | json | { format: json, schema: {...} }
+/// output: text | json | { format: json, schema: {...} }   # the schema is enforced while the answer is generated
+/// tool_choice: auto | none | required | Plugin.function    # default auto; a requirement holds for the first step
 /// </code>
 /// </remarks>
 public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins, IReadOnlyDictionary<string, McpServerDefinition> sharedMcpServers)
 {
     private static readonly string[] TopLevelKeys =
-        ["name", "description", "instructions", "reasoning_effort", "model", "tools", "mcp", "max_steps", "output"];
+        ["name", "description", "instructions", "reasoning_effort", "model", "tools", "mcp", "max_steps", "output", "tool_choice"];
     private static readonly string[] ModelKeys = ["temperature", "top_p", "max_tokens", "seed"];
     private static readonly string[] OutputKeys = ["format", "schema"];
     private static readonly string[] ToolKeys = ["id", "type"];
@@ -52,6 +53,7 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins, IR
 
         var name = ReadName(map, keyName, errors);
         var instructions = RequiredString(map, "instructions", errors);
+        var tools = ReadTools(map, errors);
         var definition = new AgentDefinition
         {
             Name = name ?? "",
@@ -59,10 +61,11 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins, IR
             Description = OptionalString(map, "description", errors),
             ReasoningEffort = ReadEffort(map, errors),
             Model = ReadModel(map, errors),
-            Tools = ReadTools(map, errors),
+            Tools = tools,
             McpServers = McpServerReader.ReadAgentEntries(map, sharedMcpServers, errors),
             MaxSteps = OptionalInt(map, "max_steps", 1, 1000, errors) ?? AgentDefinition.DefaultMaxSteps,
             Output = ReadOutput(map, errors),
+            ToolChoice = ReadToolChoice(map, tools, errors),
             Source = map.Location,
         };
         return errors.Count == before ? definition : null;
@@ -244,7 +247,46 @@ public sealed partial class AgentDefinitionReader(AgentPluginCatalog plugins, IR
             errors.Add(new(schemaEntry.Value.Location, $"output 'schema' must be a JSON schema object, found {schemaEntry.Value.Describe()}"));
             return AgentOutputFormat.Text;
         }
-        return new AgentOutputFormat(AgentOutputKind.Json, (JsonObject)ToJson(schemaMap)!);
+        var schema = (JsonObject)ToJson(schemaMap)!;
+        if (AgentConstraints.SchemaProblem(schema) is { } problem)
+        {
+            errors.Add(new(schemaEntry.Value.Location, $"output 'schema' cannot be enforced: {problem}"));
+            return AgentOutputFormat.Text;
+        }
+        return new AgentOutputFormat(AgentOutputKind.Json, schema);
+    }
+
+    private AgentToolChoice ReadToolChoice(ConfigMap map, IReadOnlyList<AgentToolReference> tools, List<AgentConfigError> errors)
+    {
+        var entry = map.Find("tool_choice");
+        if (entry is null || entry.Value is ConfigScalar { Value: null }) return AgentToolChoice.Auto;
+        var value = AsString(entry, errors);
+        switch (value)
+        {
+            case null:
+                return AgentToolChoice.Auto;
+            case "auto":
+                return AgentToolChoice.Auto;
+            case "none":
+                return AgentToolChoice.None;
+        }
+        var functions = tools.OfType<FunctionToolReference>().ToList();
+        if (functions.Count == 0)
+        {
+            errors.Add(new(entry.Value.Location, $"tool_choice '{value}' needs a function tool (Plugin or Plugin.function) in 'tools'"));
+            return AgentToolChoice.Auto;
+        }
+        if (value == "required") return AgentToolChoice.Required;
+
+        var dot = value.IndexOf('.', StringComparison.Ordinal);
+        var offered = functions.FirstOrDefault(f => dot > 0 && f.Plugin == value[..dot] && (f.Function is null || f.Function == value[(dot + 1)..]));
+        if (offered is null || (offered.Function is null && plugins.Describe(offered.Plugin)?.TryGetFunction(value[(dot + 1)..], out _) != true))
+        {
+            errors.Add(new(entry.Value.Location,
+                $"tool_choice must be auto, none, required or one of the agent's functions as Plugin.function, found '{value}'"));
+            return AgentToolChoice.Auto;
+        }
+        return new AgentToolChoice(AgentToolChoiceMode.Function, new FunctionToolReference(offered.Plugin, value[(dot + 1)..], entry.Value.Location));
     }
 
     /// <summary>A configuration subtree as JSON; unquoted scalars that read as numbers, booleans or null keep that type.</summary>

@@ -34,10 +34,12 @@ public sealed class AgentRunner(
     /// <summary>A conversation that keeps its history between <see cref="AgentSession.SendAsync"/> calls (chat).</summary>
     public AgentSession CreateSession(AgentDefinition agent)
     {
-        var builtins = agent.BuiltinTools.ToHashSet(StringComparer.Ordinal);
+        // tool_choice none: no tool is offered, so the model cannot call one.
+        var offersTools = agent.ToolChoice.Mode != AgentToolChoiceMode.None;
+        var builtins = offersTools ? agent.BuiltinTools.ToHashSet(StringComparer.Ordinal) : [];
         var executor = builtins.Count > 0 ? tools?.Create() : null;
-        var mcp = agent.McpServers.Count > 0 ? new McpToolSet(agent.McpServers, toolsOptions ?? new ToolsOptions()) : null;
-        var router = new AgentToolRouter(CreateKernel(agent), executor, builtins, mcp);
+        var mcp = offersTools && agent.McpServers.Count > 0 ? new McpToolSet(agent.McpServers, toolsOptions ?? new ToolsOptions()) : null;
+        var router = new AgentToolRouter(offersTools ? CreateKernel(agent) : new Kernel(), executor, builtins, mcp);
         return new AgentSession(agent, generator, router, time ?? TimeProvider.System);
     }
 

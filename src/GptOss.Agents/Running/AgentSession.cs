@@ -90,6 +90,7 @@ public sealed class AgentSession : IAsyncDisposable
         var stepClock = Stopwatch.StartNew(); // step 1 includes rendering the conversation
         var prompt = new List<int>(HarmonyChatPipeline.RenderPrompt(_messages));
         var totals = (Prompt: 0, Cached: 0, Generated: 0);
+        var beforeFirstCall = true;
         for (var step = 1; step <= Agent.MaxSteps; step++)
         {
             if (step > 1) stepClock.Restart();
@@ -104,7 +105,12 @@ public sealed class AgentSession : IAsyncDisposable
             HarmonyToolCall? call = null;
             string? problem = null;
             GenerationCompleted? generation = null;
-            var request = new HarmonyChatRequest(_messages) { Prompt = prompt, Generation = Options(room) };
+            var request = new HarmonyChatRequest(_messages)
+            {
+                Prompt = prompt,
+                Generation = Options(room),
+                Constraint = AgentConstraints.ForStep(Agent, _tools.Functions, _tools.Builtins.Count > 0, beforeFirstCall),
+            };
             await foreach (var e in _pipeline.RunAsync(request, cancellationToken).ConfigureAwait(false))
             {
                 switch (e)
@@ -130,6 +136,7 @@ public sealed class AgentSession : IAsyncDisposable
             var toolTime = TimeSpan.Zero;
             if (generation.FinishReason == HarmonyFinishReason.ToolCalls && call is not null)
             {
+                beforeFirstCall = false;
                 yield return new AgentEvent.ToolCall(step, call.Recipient, call.Channel, call.Arguments);
                 foreach (var reply in await _tools.ExecuteAsync(call, cancellationToken).ConfigureAwait(false))
                 {

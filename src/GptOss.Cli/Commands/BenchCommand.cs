@@ -3,6 +3,7 @@ using GptOss.Generation;
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using GptOss.Engine;
 using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Kernels;
@@ -13,6 +14,7 @@ namespace GptOss.Cli.Commands;
 /// `gptoss bench --model DIR [--parallel N]`: load, prefill N random prompts (one per sequence), decode them greedily
 /// together, and set the decode speed against the physical limit (weight bytes per token over a read bandwidth measured
 /// in the same run).
+/// With <c>--json-schema FILE</c> it then decodes again with the answer constrained to that schema, on the same engine and prompt.
 /// </summary>
 internal static class BenchCommand
 {
@@ -25,12 +27,15 @@ internal static class BenchCommand
         var dtype = new Option<string>("--dtype") { Description = "Activation dtype: bfloat16 (default) or float32", DefaultValueFactory = _ => "bfloat16" };
         var parallel = new Option<int>("--parallel") { Description = "Sequences prefilled, then decoded together", DefaultValueFactory = _ => 1 };
         var json = new Option<bool>("--json") { Description = "Print one JSON object" };
+        var jsonSchema = new Option<string?>("--json-schema") { Description = "Also measure decoding constrained to this JSON Schema file (constrained_decode_tokens_per_second)" };
         var command = new Command("bench", "Measure load, prefill and decode speed against the memory-bandwidth limit.");
-        foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, parallel, json }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, promptTokens, genTokens, threads, dtype, parallel, json, jsonSchema }) command.Options.Add(o);
         command.SetAction((ParseResult r, CancellationToken ct) => CommandGuard.Run(r, async () =>
         {
+            // The schema is compiled before the model loads: an unsupported keyword is an error before any work.
+            var constraint = r.GetValue(jsonSchema) is { } file ? ConstrainedDecode.Compile(file) : null;
             var result = await RunAsync(r.GetValue(model)!, r.GetValue(promptTokens), r.GetValue(genTokens), r.GetValue(threads), r.GetValue(dtype)!,
-                r.GetValue(parallel), ct);
+                r.GetValue(parallel), constraint, ct);
             r.InvocationConfiguration.Output.WriteLine(r.GetValue(json) ? JsonSerializer.Serialize(result, JsonOptions) : result.ToText());
             return 0;
         }));
@@ -40,7 +45,7 @@ internal static class BenchCommand
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private static async Task<BenchResult> RunAsync(string model, int promptTokens, int genTokens, int threads, string dtype, int parallel,
-        CancellationToken ct)
+        ConstrainedDecode? constraint, CancellationToken ct)
     {
         if (promptTokens < 1) throw new ArgumentException($"--prompt-tokens must be at least 1 (got {promptTokens})");
         if (genTokens < 2) throw new ArgumentException($"--gen-tokens must be at least 2 (got {genTokens}): decode speed needs a decoded token");
@@ -48,6 +53,8 @@ internal static class BenchCommand
         if (parallel < 1) throw new ArgumentException($"--parallel must be at least 1 (got {parallel})");
         int threadCount = threads == 0 ? Environment.ProcessorCount : threads;
 
+        // This run's own peak: earlier work in the process (an in-process run's bandwidth probe) must not count.
+        TryResetPeakRss();
         var clock = Stopwatch.StartNew();
         using var engine = EngineLoader.Load(model, dtype, threadCount, promptTokens + genTokens, parallel);
         double loadSeconds = clock.Elapsed.TotalSeconds;
@@ -108,6 +115,7 @@ internal static class BenchCommand
         double bandwidth = bandwidths.Average();
         double decodeRate = perSequence.Average();
         double bound = DecodeBound.TokensPerSecond(shape, bandwidth);
+        (int GeneratedTokens, double DecodeTokensPerSecond)? constrained = constraint is null ? null : await constraint.MeasureAsync(engine, prompts[0], genTokens, ct);
         return new BenchResult(
             Model: engine.Model.Name, Dtype: engine.DType == ActivationDType.Float32 ? "float32" : "bfloat16", Threads: threadCount,
             PromptTokens: promptTokens, GenTokens: generatedTokens,
@@ -126,7 +134,12 @@ internal static class BenchCommand
             AggregateDecodeTokensPerSecond: aggregate,
             PerSequenceDecodeTokensPerSecond: decodeRate,
             KvCacheBytesPerSequence: engine.KvCacheBytesPerSequence,
-            ContextTokens: engine.Model.ContextLength);
+            ContextTokens: engine.Model.ContextLength)
+        {
+            ConstrainedGenTokens = constrained?.GeneratedTokens,
+            ConstrainedDecodeTokensPerSecond = constrained?.DecodeTokensPerSecond,
+            ConstraintFirstMaskSeconds = constraint?.FirstMaskSeconds,
+        };
     }
 
     private static double MeasureBandwidth(int threads)
@@ -168,7 +181,14 @@ internal static class BenchCommand
         double BoundTokensPerSecond, double FractionOfBound,
         int Parallel, double AggregateDecodeTokensPerSecond, double PerSequenceDecodeTokensPerSecond, long KvCacheBytesPerSequence, int ContextTokens)
     {
-        public string ToText() => string.Join(Environment.NewLine,
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ConstrainedGenTokens { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? ConstrainedDecodeTokensPerSecond { get; init; }
+        [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? ConstraintFirstMaskSeconds { get; init; }
+
+        public string ToText() => string.Join(Environment.NewLine, Lines());
+
+        private IEnumerable<string> Lines() => new[]
+        {
             $"model            {Model} ({Dtype}, {Threads} threads, {PromptTokens} prompt + {GenTokens} generated tokens)",
             $"load             {LoadSeconds:F2} s",
             $"prefill          {PrefillTokensPerSecond:F1} tokens/s (time to first token {TimeToFirstTokenSeconds:F2} s)",
@@ -177,6 +197,10 @@ internal static class BenchCommand
             $"fraction         {FractionOfBound:P1} of the bound",
             $"peak RSS         {PeakRssBytes / 1e9:F2} GB",
             $"KV cache         {KvCacheBytesPerSequence / 1e6:F1} MB per sequence at {ContextTokens} positions",
-            $"2 MB pages       {(FileHugePageBytes < 0 ? "n/a" : $"{FileHugePageBytes / 1e9:F2} GB of the mapped weights")}");
+            $"2 MB pages       {(FileHugePageBytes < 0 ? "n/a" : $"{FileHugePageBytes / 1e9:F2} GB of the mapped weights")}",
+
+        }.Concat(ConstrainedDecodeTokensPerSecond is { } rate
+            ? [$"constrained      {rate:F2} tokens/s ({rate / DecodeTokensPerSecond:P0} of decode, {ConstrainedGenTokens} tokens; first mask {ConstraintFirstMaskSeconds * 1000:F1} ms)"]
+            : []);
     }
 }

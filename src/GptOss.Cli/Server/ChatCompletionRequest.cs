@@ -36,6 +36,8 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
             StopSequences = Stop(body),
             Tools = Tools(body),
             ToolMode = ToolChoice(body),
+            ResponseFormat = ResponseFormat(body),
+            AdditionalProperties = [],
         };
         if (String(body, "reasoning_effort") is { } effort)
         {
@@ -47,7 +49,21 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
             {
                 throw new OpenAiRequestException(e.Message, "reasoning_effort");
             }
-            options.AdditionalProperties = new() { ["reasoning_effort"] = effort };
+            options.AdditionalProperties["reasoning_effort"] = effort;
+        }
+        if (Optional(body, ChatOptionsConstraint.MaxReasoningTokensKey) is not null)
+        {
+            options.AdditionalProperties[ChatOptionsConstraint.MaxReasoningTokensKey] = Integer(body, ChatOptionsConstraint.MaxReasoningTokensKey);
+        }
+
+        try
+        {
+            ChatOptionsConstraint.From(options);
+        }
+        catch (ArgumentException e)
+        {
+            // Only tool_choice can still be wrong here (a function that is not offered); the other fields are checked above.
+            throw new OpenAiRequestException(e.Message, "tool_choice");
         }
 
         var stream = Optional(body, "stream") is { } st && (st.ValueKind is JsonValueKind.True or JsonValueKind.False
@@ -157,19 +173,44 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
             {
                 throw new OpenAiRequestException($"'{path}.function.parameters' must be a JSON schema object.", $"{path}.function.parameters");
             }
-            result.Add(AIFunctionFactory.CreateDeclaration(name, String(function, "description", $"{path}.function") ?? "",
-                parameters?.Clone() ?? JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement));
+            var strict = Optional(function, "strict") switch
+            {
+                null => false,
+                { ValueKind: JsonValueKind.True or JsonValueKind.False } b => b.GetBoolean(),
+                _ => throw new OpenAiRequestException($"'{path}.function.strict' must be a boolean.", $"{path}.function.strict"),
+            };
+            result.Add(new FunctionDeclaration(name, String(function, "description", $"{path}.function") ?? "",
+                parameters?.Clone() ?? JsonDocument.Parse("""{"type":"object","properties":{}}""").RootElement, strict));
         }
         return result;
     }
 
+    // Whether the named function is among the tools is the constraint's check (one owner for every door): a 400 all the same.
     private static ChatToolMode? ToolChoice(JsonElement body) => Optional(body, "tool_choice") switch
     {
         null => null,
         { ValueKind: JsonValueKind.String } c when c.GetString() == "auto" => ChatToolMode.Auto,
         { ValueKind: JsonValueKind.String } c when c.GetString() == "none" => ChatToolMode.None,
-        _ => throw new OpenAiRequestException("Only tool_choice \"auto\" and \"none\" are supported.", "tool_choice"),
+        { ValueKind: JsonValueKind.String } c when c.GetString() == "required" => ChatToolMode.RequireAny,
+        { ValueKind: JsonValueKind.Object } c when String(c, "type", "tool_choice") == "function"
+            && Optional(c, "function") is { ValueKind: JsonValueKind.Object } f
+            && String(f, "name", "tool_choice.function") is { } name => ChatToolMode.RequireSpecific(name),
+        _ => throw new OpenAiRequestException(
+            "'tool_choice' must be \"auto\", \"none\", \"required\" or {\"type\": \"function\", \"function\": {\"name\": ...}}.", "tool_choice"),
     };
+
+    private static ChatResponseFormat? ResponseFormat(JsonElement body)
+    {
+        if (Optional(body, "response_format") is not { } format) return null;
+        try
+        {
+            return ResponseFormatJson.Read(format);
+        }
+        catch (InvalidFieldException e)
+        {
+            throw new OpenAiRequestException(e.Message, e.Field);
+        }
+    }
 
     private static List<string>? Stop(JsonElement body)
     {

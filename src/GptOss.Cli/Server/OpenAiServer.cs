@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using System.Text.Json;
 using System.Text;
+using GptOss.Constraints;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.AI;
@@ -86,7 +87,7 @@ internal static class OpenAiServer
         {
             response = await client.GetResponseAsync(request.Messages, request.Options, ct);
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (IsRefusal(e))
         {
             await Error(context, 400, e.Message, "invalid_request_error");
             return;
@@ -119,7 +120,7 @@ internal static class OpenAiServer
             // Bad messages surface on the first step, while a 400 can still be sent.
             hasFirst = await updates.MoveNextAsync();
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (IsRefusal(e))
         {
             await Error(context, 400, e.Message, "invalid_request_error");
             return;
@@ -167,6 +168,10 @@ internal static class OpenAiServer
         await context.Response.Body.WriteAsync("data: [DONE]\n\n"u8.ToArray(), ct);
         await context.Response.Body.FlushAsync(ct);
     }
+
+    // A request the model cannot serve as asked, found before any token: bad messages, a schema the constraint cannot
+    // enforce, a constrained request to a backend that samples on its own server.
+    private static bool IsRefusal(Exception e) => e is ArgumentException or JsonSchemaNotSupportedException or NotSupportedException;
 
     private static async Task Event(HttpContext context, byte[] json, CancellationToken ct)
     {

@@ -32,9 +32,8 @@ public static class HarmonyConversation
         if (!string.IsNullOrWhiteSpace(options?.Instructions)) instructions.Add(options.Instructions!);
         instructions.AddRange(history.Where(m => m.Role == ChatRole.System).Select(m => m.Text).Where(t => t.Length > 0));
 
-        var functions = options is { ToolMode: not NoneChatToolMode, Tools: { Count: > 0 } tools }
-            ? tools.OfType<AIFunctionDeclaration>().ToList()
-            : [];
+        var functions = ChatOptionsConstraint.OfferedFunctions(options);
+        if (options?.ResponseFormat is ChatResponseFormatJson format) instructions.Add(ResponseFormatSection.Render(format));
 
         var result = new List<HarmonyMessage>
         {
@@ -76,6 +75,7 @@ public static class HarmonyConversation
                 Seed = options?.Seed,
             },
             StopSequences = options?.StopSequences?.ToList() ?? [],
+            Constraint = ChatOptionsConstraint.From(options),
         };
     }
 

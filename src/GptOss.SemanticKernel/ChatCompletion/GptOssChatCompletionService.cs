@@ -83,7 +83,7 @@ public sealed class GptOssChatCompletionService : IChatCompletionService
     /// SK settings → M.E.AI options: SK builds the tool list and the kernel-aware options its invocation loop
     /// needs; the sampling fields come from <see cref="GptOssPromptExecutionSettings"/>.
     /// </summary>
-    private static ChatOptions ToChatOptions(PromptExecutionSettings? executionSettings, Kernel? kernel)
+    internal static ChatOptions ToChatOptions(PromptExecutionSettings? executionSettings, Kernel? kernel)
     {
         var settings = GptOssPromptExecutionSettings.FromExecutionSettings(executionSettings);
         var options = new PromptExecutionSettings
@@ -98,6 +98,11 @@ public sealed class GptOssChatCompletionService : IChatCompletionService
         options.MaxOutputTokens = settings.MaxTokens;
         options.Seed = settings.Seed;
         options.StopSequences = settings.Stop;
+        options.ResponseFormat = SemanticKernelResponseFormat.ToChatResponseFormat(settings.ResponseFormat);
+        if (settings.MaxReasoningTokens is { } budget)
+        {
+            (options.AdditionalProperties ??= [])[ChatOptionsConstraint.MaxReasoningTokensKey] = budget;
+        }
         if (settings.ReasoningEffort is { } effort)
         {
             options.Reasoning = new ReasoningOptions

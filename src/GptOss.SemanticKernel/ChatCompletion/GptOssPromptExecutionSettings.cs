@@ -46,6 +46,26 @@ public sealed class GptOssPromptExecutionSettings : PromptExecutionSettings
         set { ThrowIfFrozen(); _seed = value; }
     }
 
+    /// <summary>
+    /// The answer's format, as with SK's OpenAI connector: a .NET <see cref="Type"/> (its JSON schema is generated, every
+    /// property required, no others), an M.E.AI <see cref="Microsoft.Extensions.AI.ChatResponseFormat"/>, <c>"json_object"</c>
+    /// or <c>"text"</c>, or a chat completions <c>response_format</c> object. Decoding is constrained to it.
+    /// </summary>
+    [JsonPropertyName("response_format")]
+    public object? ResponseFormat
+    {
+        get => _responseFormat;
+        set { ThrowIfFrozen(); _responseFormat = value; }
+    }
+
+    /// <summary>Most tokens the reasoning may take before a constrained answer (a schema, a required call) is forced; unset = the default for the effort.</summary>
+    [JsonPropertyName("max_reasoning_tokens")]
+    public int? MaxReasoningTokens
+    {
+        get => _maxReasoningTokens;
+        set { ThrowIfFrozen(); _maxReasoningTokens = value; }
+    }
+
     /// <summary>Texts that end the answer.</summary>
     [JsonPropertyName("stop")]
     public IList<string>? Stop
@@ -87,6 +107,8 @@ public sealed class GptOssPromptExecutionSettings : PromptExecutionSettings
         MaxTokens = MaxTokens,
         Seed = Seed,
         Stop = Stop is null ? null : [.. Stop],
+        ResponseFormat = ResponseFormat,
+        MaxReasoningTokens = MaxReasoningTokens,
     };
 
     // Numbers in prompt configs are often written as strings ("0.7").
@@ -101,4 +123,6 @@ public sealed class GptOssPromptExecutionSettings : PromptExecutionSettings
     private int? _maxTokens;
     private long? _seed;
     private IList<string>? _stop;
+    private object? _responseFormat;
+    private int? _maxReasoningTokens;
 }

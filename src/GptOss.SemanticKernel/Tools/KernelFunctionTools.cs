@@ -23,8 +23,11 @@ public static class KernelFunctionTools
     public const string Namespace = "functions";
 
     /// <summary>The harmony name of a kernel function: <c>{Plugin}_{Function}</c>.</summary>
-    public static string ToolName(KernelFunction function) =>
-        string.IsNullOrEmpty(function.PluginName) ? function.Name : $"{function.PluginName}_{function.Name}";
+    public static string ToolName(KernelFunction function) => ToolName(function.PluginName, function.Name);
+
+    /// <summary>The harmony name of a plugin's function: <c>{Plugin}_{Function}</c>, or <c>{Function}</c> without a plugin.</summary>
+    public static string ToolName(string? pluginName, string functionName) =>
+        string.IsNullOrEmpty(pluginName) ? functionName : $"{pluginName}_{functionName}";
 
     /// <summary>The <c>functions</c> namespace for <paramref name="functions"/> (name, description, JSON schema).</summary>
     public static ToolNamespaceConfig ToNamespace(IEnumerable<AIFunctionDeclaration> functions) =>

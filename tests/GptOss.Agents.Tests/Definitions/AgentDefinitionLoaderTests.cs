@@ -101,6 +101,32 @@ public sealed class AgentDefinitionLoaderTests : IDisposable
         Assert.Throws<AgentConfigurationException>(() => loader.BuildCatalog());
     }
 
+    [Theory]
+    [InlineData("", "auto")]
+    [InlineData("tool_choice: none\n", "none")]
+    [InlineData("tool_choice: required\n", "required")]
+    [InlineData("tool_choice: Calculator.evaluate\n", "Calculator.evaluate")]
+    public void Tool_choice_is_read(string line, string expected)
+    {
+        var file = Write("choice.yaml", $"name: bot\ninstructions: x\ntools: [Calculator]\n{line}");
+
+        Assert.Equal(expected, Loader().AddYamlFile(file).BuildCatalog().Get("bot").ToolChoice.ToString());
+    }
+
+    [Theory]
+    [InlineData("tools: [Calculator]\ntool_choice: Clock.now\n", "tool_choice must be auto, none, required or one of the agent's functions as Plugin.function, found 'Clock.now'")]
+    [InlineData("tools: [Calculator]\ntool_choice: sometimes\n", "found 'sometimes'")]
+    [InlineData("tools: [python]\ntool_choice: required\n", "tool_choice 'required' needs a function tool")]
+    [InlineData("output:\n  format: json\n  schema: {type: string, not: {}}\n", "output 'schema' cannot be enforced: JSON schema keyword 'not' at '#' is not supported")]
+    public void Bad_tool_choice_or_unenforceable_schema_is_an_error_at_its_line(string yaml, string message)
+    {
+        var file = Write("bad.yaml", $"name: bot\ninstructions: x\n{yaml}");
+
+        var error = Assert.Single(Loader().AddYamlFile(file).Errors);
+        Assert.Contains(message, error.Message);
+        Assert.True(error.Location.Line >= 4, error.ToString());
+    }
+
     [Fact]
     public void Missing_required_fields_are_each_reported()
     {

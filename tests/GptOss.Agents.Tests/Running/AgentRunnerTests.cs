@@ -199,10 +199,11 @@ public abstract class AgentRunnerTests(GeneratorRoute route) : RoutedTests(route
     }
 
     [Fact]
-    public async Task Json_output_is_checked_against_the_schema()
+    public async Task Json_output_is_checked_against_the_schema_when_builtin_tools_keep_the_answer_free()
     {
         var schema = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse("""{"type":"object","required":["answer"]}""")!;
-        var agent = Agent() with { Output = new AgentOutputFormat(AgentOutputKind.Json, schema) };
+        // Built-in tools are called on the analysis channel, which the constrained frame does not offer: checked after.
+        var agent = Agent(Builtin("javascript")) with { Output = new AgentOutputFormat(AgentOutputKind.Json, schema) };
 
         var good = await Collect(Runner(Routes.Through(ScriptedTokenGenerator.FromHarmony(Final("json", "{\"answer\": \"42\"}")))).RunAsync(agent, "q"));
         var missing = await Collect(Runner(Routes.Through(ScriptedTokenGenerator.FromHarmony(Final("json", "{\"value\": 42}")))).RunAsync(agent, "q"));
