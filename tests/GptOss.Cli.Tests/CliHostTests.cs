@@ -63,4 +63,23 @@ public sealed class CliHostTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("error: no gpt-oss model: set GptOss:ModelDirectory (or --model DIR)", err);
     }
+
+    [Fact]
+    public async Task The_parallel_flag_sets_the_engines_sequence_slots()
+    {
+        var model = Path.Combine(_dir, "model");
+        GptOss.Engine.Checkpoints.RandomCheckpoint.Write(model, new GptOss.Engine.Checkpoints.RandomCheckpointOptions { Preset = "tiny", Seed = 3 });
+        var settings = Settings("""{ "Agents": { "Directory": "none", "Definitions": { "assistant": { "Instructions": "Help." } } } }""");
+        Task<(int, string, string)> Run(string parallel) =>
+            CommandRun.Invoke([RunCommand.Create()], "run", "--agent", "assistant", "hi", "--config", settings, "--model", model, "--parallel", parallel);
+
+        // So many slots that their KV caches cannot fit: the engine refuses at load, naming the count the flag gave.
+        var (exit, _, err) = await Run("100000000");
+        Assert.Equal(1, exit);
+        Assert.Contains("error: ParallelSequences 100000000 × context", err);
+
+        (exit, _, err) = await Run("0");
+        Assert.Equal(1, exit);
+        Assert.Contains("error: --parallel must be at least 1 (got 0)", err);
+    }
 }

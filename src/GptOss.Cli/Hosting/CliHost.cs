@@ -82,6 +82,7 @@ internal sealed class CliHost : IDisposable
     }
 
     private const string ModelDirectoryKey = $"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ModelDirectory)}";
+    private const string ParallelKey = $"{LocalModelOptions.SectionName}:{nameof(LocalModelOptions.ParallelSequences)}";
     private const string KindKey = $"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Kind)}";
     private const string EndpointKey = $"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Endpoint)}";
     private const string BackendModelKey = $"{GenerationBackendOptions.SectionName}:{nameof(GenerationBackendOptions.Model)}";
@@ -108,6 +109,9 @@ internal sealed class CliHost : IDisposable
         if (backend is not null) keys[KindKey] = BackendKinds.Normalize(backend);
         if (r.GetValue(HostFlags.Endpoint) is { } endpoint) keys[EndpointKey] = endpoint;
         if (r.GetValue(HostFlags.BackendModel) is { } name) keys[BackendModelKey] = name;
+        if (r.GetValue(HostFlags.Parallel) is { } parallel)
+            keys[ParallelKey] = parallel >= 1 ? parallel.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : throw new ArgumentException($"--parallel must be at least 1 (got {parallel})");
         return keys;
     }
 

@@ -41,6 +41,11 @@ internal static class HostFlags
         Description = "The model name the remote engine serves, where it needs one (default: GptOss:Backend:Model)",
     };
 
+    public static readonly Option<int?> Parallel = new("--parallel")
+    {
+        Description = "Conversations the in-process engine decodes at once, each with its own KV cache (default: GptOss:ParallelSequences, 4)",
+    };
+
     static HostFlags() => Backend.AcceptOnlyFromAmong([.. BackendKinds.All.Select(k => k.ToLowerInvariant())]);
 
     /// <summary>--config and --agents.</summary>
@@ -50,10 +55,10 @@ internal static class HostFlags
         command.Options.Add(Agents);
     }
 
-    /// <summary>The settings flags plus the model's: --model, --script, --backend, --endpoint, --backend-model.</summary>
+    /// <summary>The settings flags plus the model's: --model, --script, --backend, --endpoint, --backend-model, --parallel.</summary>
     public static void AddModel(Command command)
     {
         AddSettings(command);
-        foreach (var option in new[] { Model, Script, Backend, Endpoint, BackendModel }) command.Options.Add(option);
+        foreach (var option in new Option[] { Model, Script, Backend, Endpoint, BackendModel, Parallel }) command.Options.Add(option);
     }
 }
