@@ -6,6 +6,8 @@ using GptOss.SemanticKernel;
 using Microsoft.Extensions.AI;
 using AI = Microsoft.Extensions.AI;
 
+using static GptOss.Cli.Server.JsonFields;
+
 namespace GptOss.Cli.Server;
 
 /// <summary>An OpenAI <c>POST /v1/chat/completions</c> body as Microsoft.Extensions.AI messages and options.</summary>
@@ -31,7 +33,7 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
         {
             Temperature = Number(body, "temperature", 0, 2),
             TopP = Number(body, "top_p", 0, 1),
-            MaxOutputTokens = Integer(body, "max_completion_tokens") ?? Integer(body, "max_tokens"),
+            MaxOutputTokens = PositiveInteger(body, "max_completion_tokens") ?? PositiveInteger(body, "max_tokens"),
             Seed = Optional(body, "seed") is { } seed ? seed.TryGetInt64(out var s) ? s : throw new OpenAiRequestException("'seed' must be an integer.", "seed") : null,
             StopSequences = Stop(body),
             Tools = Tools(body),
@@ -53,7 +55,7 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
         }
         if (Optional(body, ChatOptionsConstraint.MaxReasoningTokensKey) is not null)
         {
-            options.AdditionalProperties[ChatOptionsConstraint.MaxReasoningTokensKey] = Integer(body, ChatOptionsConstraint.MaxReasoningTokensKey);
+            options.AdditionalProperties[ChatOptionsConstraint.MaxReasoningTokensKey] = PositiveInteger(body, ChatOptionsConstraint.MaxReasoningTokensKey);
         }
 
         try
@@ -226,30 +228,4 @@ internal sealed record ChatCompletionRequest(string? Model, IReadOnlyList<ChatMe
                 throw new OpenAiRequestException("'stop' must be a string or an array of up to 4 strings.", "stop");
         }
     }
-
-    private static JsonElement? Optional(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
-
-    private static string? String(JsonElement obj, string name, string? path = null) => Optional(obj, name) switch
-    {
-        null => null,
-        { ValueKind: JsonValueKind.String } s => s.GetString(),
-        _ => throw new OpenAiRequestException($"'{Join(path, name)}' must be a string.", Join(path, name)),
-    };
-
-    private static float? Number(JsonElement obj, string name, double min, double max) => Optional(obj, name) switch
-    {
-        null => null,
-        { ValueKind: JsonValueKind.Number } v when v.GetDouble() >= min && v.GetDouble() <= max => (float)v.GetDouble(),
-        _ => throw new OpenAiRequestException($"'{name}' must be a number from {min} to {max}.", name),
-    };
-
-    private static int? Integer(JsonElement obj, string name) => Optional(obj, name) switch
-    {
-        null => null,
-        { ValueKind: JsonValueKind.Number } v when v.TryGetInt32(out var i) && i > 0 => i,
-        _ => throw new OpenAiRequestException($"'{name}' must be a positive integer.", name),
-    };
-
-    private static string Join(string? path, string name) => path is null ? name : $"{path}.{name}";
 }

@@ -39,38 +39,11 @@ internal static class OpenAiServer
     private static async Task CompleteAsync(HttpContext context, IChatClient client, ServedModel served, ToolCallReasoningMemory reasoning)
     {
         var ct = context.RequestAborted;
-        ChatCompletionRequest request;
-        try
-        {
-            using var body = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: ct);
-            request = ChatCompletionRequest.Read(body.RootElement);
-        }
-        catch (JsonException e)
-        {
-            await Error(context, 400, $"The request body is not valid JSON: {e.Message}", "invalid_request_error");
-            return;
-        }
-        catch (InvalidOperationException e) when (e.InnerException is DecoderFallbackException or null)
-        {
-            // JsonElement.GetString refuses invalid UTF-8 and lone surrogates ("\ud800") only when a string is read.
-            await Error(context, 400, $"The request body holds a JSON string that is not valid Unicode (invalid UTF-8 or a lone surrogate): {e.Message}", "invalid_request_error");
-            return;
-        }
-        catch (BadHttpRequestException e)
-        {
-            // Kestrel's own refusals (a body over the size limit: 413) answered in OpenAI's shape, not left to the host as unhandled.
-            await Error(context, e.StatusCode, $"The request was refused: {e.Message}", "invalid_request_error");
-            return;
-        }
-        catch (OpenAiRequestException e)
-        {
-            await Error(context, 400, e.Message, "invalid_request_error", e.Param);
-            return;
-        }
+        if (await RequestBody.ReadAsync(context, ChatCompletionRequest.Read) is not { } request) return;
 
         if (request.Model is { } requested && !served.Names.Contains(requested))
         {
-            await Error(context, 404, $"The model '{requested}' does not exist; this server serves '{served.Id}'.", "invalid_request_error", "model", "model_not_found");
+            await RequestBody.ErrorAsync(context, 404, $"The model '{requested}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found");
             return;
         }
         reasoning.Restore(request.Messages);
@@ -89,7 +62,7 @@ internal static class OpenAiServer
         }
         catch (Exception e) when (IsRefusal(e))
         {
-            await Error(context, 400, e.Message, "invalid_request_error");
+            await RequestBody.ErrorAsync(context, 400, e.Message);
             return;
         }
         catch (GenerationQueueFullException e)
@@ -99,7 +72,7 @@ internal static class OpenAiServer
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await Error(context, 500, $"Generation failed: {e.Message}", "server_error");
+            await RequestBody.ErrorAsync(context, 500, $"Generation failed: {e.Message}", type: "server_error");
             return;
         }
         foreach (var message in response.Messages)
@@ -122,7 +95,7 @@ internal static class OpenAiServer
         }
         catch (Exception e) when (IsRefusal(e))
         {
-            await Error(context, 400, e.Message, "invalid_request_error");
+            await RequestBody.ErrorAsync(context, 400, e.Message);
             return;
         }
         catch (GenerationQueueFullException e)
@@ -185,13 +158,6 @@ internal static class OpenAiServer
     private static Task Overloaded(HttpContext context, GenerationQueueFullException e)
     {
         context.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, e.RetryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Error(context, 503, e.Message, "server_error", code: "server_overloaded");
-    }
-
-    private static async Task Error(HttpContext context, int status, string message, string type, string? param = null, string? code = null)
-    {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        await context.Response.Body.WriteAsync(ChatCompletionJson.Error(message, type, param, code));
+        return RequestBody.ErrorAsync(context, 503, e.Message, code: "server_overloaded", type: "server_error");
     }
 }
