@@ -18,6 +18,12 @@ public sealed record AnswerConstraint
     /// <summary>Functions whose arguments are constrained to their schema whenever the model calls them (<c>strict: true</c>).</summary>
     public IReadOnlyList<FunctionSignature> StrictFunctions { get; init; } = [];
 
+    /// <summary>
+    /// Whether the model may call a tool instead of giving the formatted answer (tools offered with <c>tool_choice</c>
+    /// auto): a call of a strict function has its arguments constrained, any other its arguments free.
+    /// </summary>
+    public bool CallsAllowed { get; init; }
+
     /// <summary>Most tokens the analysis may take before the engine ends it so the answer fits; null = the default for the effort.</summary>
     public int? MaxReasoningTokens { get; init; }
 }

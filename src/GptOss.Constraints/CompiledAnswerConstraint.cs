@@ -92,6 +92,7 @@ public sealed class CompiledAnswerConstraint
         foreach (var f in constraint.RequiredCall ?? []) key.Append("r:").Append(f.Name).Append('\0').Append(f.Parameters.GetRawText()).Append('\0');
         key.Append(constraint.RequiredCall is null ? "-" : "+").Append('\0');
         foreach (var f in constraint.StrictFunctions) key.Append("s:").Append(f.Name).Append('\0').Append(f.Parameters.GetRawText()).Append('\0');
+        key.Append(constraint.CallsAllowed ? "calls" : "-");
         return key.ToString();
     }
 }

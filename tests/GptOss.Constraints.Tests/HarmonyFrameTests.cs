@@ -106,6 +106,22 @@ public sealed class HarmonyFrameTests
     }
 
     [Fact]
+    public void WithCallsAllowedAFormattedAnswerMayGiveWayToACallOfAnOfferedTool()
+    {
+        var schema = JsonDocument.Parse(WeatherParameters).RootElement;
+        var formatOnly = Feed(Begin(new AnswerConstraint { Format = new AnswerFormat(schema) }), "<|channel|>analysis<|message|>Think.<|end|><|start|>assistant<|channel|>");
+        Assert.False(Allows(formatOnly, "commentary"));
+
+        var callsAllowed = new AnswerConstraint { Format = new AnswerFormat(schema), CallsAllowed = true };
+        var mask = Feed(Begin(callsAllowed), "<|channel|>analysis<|message|>Think.<|end|><|start|>assistant<|channel|>commentary to=functions.lookup <|constrain|>json<|message|>{\"q\": 1}");
+        Assert.True(mask.IsAllowed(HarmonyTokens.Call));
+        // The answer itself is still the schema's JSON.
+        mask = Feed(Begin(callsAllowed), "<|channel|>final<|message|>");
+        Assert.True(Allows(mask, "{\""));
+        Assert.False(Allows(mask, "Sure"));
+    }
+
+    [Fact]
     public void AStrictFunctionsArgumentsAreConstrainedWhileOtherRecipientsAndTheFinalAnswerStayFree()
     {
         var strict = new AnswerConstraint { StrictFunctions = [Function("get_weather", WeatherParameters)] };

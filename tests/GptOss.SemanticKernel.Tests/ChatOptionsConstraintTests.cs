@@ -42,6 +42,15 @@ public sealed class ChatOptionsConstraintTests
     }
 
     [Fact]
+    public void Offered_tools_stay_callable_beside_a_response_format_unless_tool_choice_is_none()
+    {
+        Assert.False(Request(new ChatOptions { ResponseFormat = ChatResponseFormat.Json }).Constraint!.CallsAllowed);
+        Assert.True(Request(new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Tools = [GetWeather] }).Constraint!.CallsAllowed);
+        Assert.False(Request(new ChatOptions { ResponseFormat = ChatResponseFormat.Json, Tools = [GetWeather], ToolMode = ChatToolMode.None })
+            .Constraint!.CallsAllowed);
+    }
+
+    [Fact]
     public void Json_without_a_schema_is_any_json_object()
     {
         var request = Request(new ChatOptions { ResponseFormat = ChatResponseFormat.Json });

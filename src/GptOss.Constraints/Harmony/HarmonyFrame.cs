@@ -15,7 +15,8 @@ namespace GptOss.Constraints.Harmony;
 /// <item>strict functions only: a free final answer, a call of a strict function in the form above with its
 /// arguments constrained, or a call of any other recipient with free arguments.</item>
 /// </list>
-/// With a format and strict functions, the answer is the JSON or a call; a required call takes precedence over a format.
+/// With a format and strict functions (or <see cref="AnswerConstraint.CallsAllowed"/>), the answer is the JSON or a call;
+/// a required call takes precedence over a format.
 /// </summary>
 internal static class HarmonyFrame
 {
@@ -32,7 +33,7 @@ internal static class HarmonyFrame
         else
         {
             answers.Add(nfa.Sequence(nfa.Literal("final"), nfa.Symbol(Symbols.Message), AnswerBody(nfa, constraint.Format), nfa.Symbol(Symbols.Return)));
-            if (constraint.StrictFunctions.Count > 0 || constraint.Format is null)
+            if (constraint.StrictFunctions.Count > 0 || constraint.Format is null || constraint.CallsAllowed)
                 answers.Add(nfa.Sequence(nfa.Literal("commentary to="), Recipients(nfa, constraint.StrictFunctions)));
         }
         var answer = nfa.Choice(answers);

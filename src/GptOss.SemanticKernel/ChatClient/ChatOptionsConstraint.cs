@@ -47,6 +47,8 @@ public static class ChatOptionsConstraint
             Format = format,
             RequiredCall = requiredCall,
             StrictFunctions = strict,
+            // Offered tools stay callable beside a format, as with OpenAI (tool_choice auto).
+            CallsAllowed = offered.Count > 0,
             MaxReasoningTokens = maxReasoningTokens,
         };
     }
