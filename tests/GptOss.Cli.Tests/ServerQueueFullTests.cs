@@ -7,22 +7,25 @@ using GptOss.SemanticKernel;
 
 namespace GptOss.Cli.Tests;
 
-/// <summary>A backend whose queue is full: the server answers 503 with Retry-After and an OpenAI error body, streaming or not.</summary>
+/// <summary>A backend whose queue is full: both doors answer 503 with Retry-After and an OpenAI error body, streaming or not.</summary>
 public sealed class ServerQueueFullTests
 {
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task AFullQueueIsA503WithRetryAfter(bool stream)
+    [InlineData("v1/chat/completions", false)]
+    [InlineData("v1/chat/completions", true)]
+    [InlineData("v1/responses", false)]
+    [InlineData("v1/responses", true)]
+    public async Task AFullQueueIsA503WithRetryAfter(string door, bool stream)
     {
         var generator = new FullQueueGenerator();
         var client = new GptOssChatClient(new HarmonyChatPipeline(generator), new GptOssOptions { ModelId = "gpt-oss-test", IncludeCurrentDate = false });
         await using var app = OpenAiServer.Create(["http://127.0.0.1:0"], client, new ServedModel("gpt-oss-test", generator.Model, "Local", DateTimeOffset.UtcNow));
         await app.StartAsync();
         using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single().TrimEnd('/') + "/") };
-        string body = $$"""{"model":"gpt-oss-test","stream":{{(stream ? "true" : "false")}},"messages":[{"role":"user","content":"Hi"}]}""";
+        string input = door == "v1/responses" ? "\"input\":\"Hi\"" : "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        string body = $$"""{"model":"gpt-oss-test","stream":{{(stream ? "true" : "false")}},{{input}}}""";
 
-        using var response = await http.PostAsync("v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        using var response = await http.PostAsync(door, new StringContent(body, Encoding.UTF8, "application/json"));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(2), response.Headers.RetryAfter?.Delta);

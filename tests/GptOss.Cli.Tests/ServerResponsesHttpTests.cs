@@ -165,6 +165,7 @@ public sealed class ServerResponsesHttpTests : IAsyncLifetime
     [InlineData("""{"input": "x", "previous_response_id": "resp_unknown"}""", "previous_response_id")]
     [InlineData("""{"input": "x", "tools": [{"type": "code_interpreter", "container": {"type": "auto"}}]}""", "tools")]
     [InlineData("""{"input": 3}""", "input")]
+    [InlineData("""{"input": "x", "text": {"format": {"type": "json_schema", "name": "s", "schema": {"type": "object", "allOf": [{"type": "object"}]}}}}""", "text.format")]
     public async Task An_unsupported_field_or_value_is_a_400_naming_it(string body, string param)
     {
         await using var server = await ServerTestHost.StartAsync(_routes, ServerScripts.WeatherAnswer);

@@ -60,14 +60,14 @@ internal static class OpenAiServer
         {
             response = await client.GetResponseAsync(request.Messages, request.Options, ct);
         }
-        catch (Exception e) when (IsRefusal(e))
+        catch (Exception e) when (RequestBody.IsRefusal(e))
         {
             await RequestBody.ErrorAsync(context, 400, e.Message);
             return;
         }
         catch (GenerationQueueFullException e)
         {
-            await Overloaded(context, e);
+            await RequestBody.OverloadedAsync(context, e);
             return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -93,14 +93,14 @@ internal static class OpenAiServer
             // Bad messages surface on the first step, while a 400 can still be sent.
             hasFirst = await updates.MoveNextAsync();
         }
-        catch (Exception e) when (IsRefusal(e))
+        catch (Exception e) when (RequestBody.IsRefusal(e))
         {
             await RequestBody.ErrorAsync(context, 400, e.Message);
             return;
         }
         catch (GenerationQueueFullException e)
         {
-            await Overloaded(context, e);
+            await RequestBody.OverloadedAsync(context, e);
             return;
         }
 
@@ -142,22 +142,11 @@ internal static class OpenAiServer
         await context.Response.Body.FlushAsync(ct);
     }
 
-    // A request the model cannot serve as asked, found before any token: bad messages, a schema the constraint cannot
-    // enforce, a constrained request to a backend that samples on its own server.
-    private static bool IsRefusal(Exception e) => e is ArgumentException or JsonSchemaNotSupportedException or NotSupportedException;
-
     private static async Task Event(HttpContext context, byte[] json, CancellationToken ct)
     {
         await context.Response.Body.WriteAsync("data: "u8.ToArray(), ct);
         await context.Response.Body.WriteAsync(json, ct);
         await context.Response.Body.WriteAsync("\n\n"u8.ToArray(), ct);
         await context.Response.Body.FlushAsync(ct);
-    }
-
-    /// <summary>503 with <c>Retry-After</c> (whole seconds): the request was not started, the client may send it again.</summary>
-    private static Task Overloaded(HttpContext context, GenerationQueueFullException e)
-    {
-        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, e.RetryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return RequestBody.ErrorAsync(context, 503, e.Message, code: "server_overloaded", type: "server_error");
     }
 }

@@ -42,4 +42,17 @@ internal static class RequestBody
         context.Response.ContentType = "application/json";
         await context.Response.Body.WriteAsync(ChatCompletionJson.Error(message, type, param, code));
     }
+
+    /// <summary>503 with <c>Retry-After</c> (whole seconds): the request was not started, the client may send it again.</summary>
+    public static Task OverloadedAsync(HttpContext context, GptOss.Generation.GenerationQueueFullException e)
+    {
+        context.Response.Headers.RetryAfter = ((int)Math.Ceiling(Math.Max(1, e.RetryAfter.TotalSeconds))).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return ErrorAsync(context, 503, e.Message, code: "server_overloaded", type: "server_error");
+    }
+
+    /// <summary>
+    /// A request the model cannot serve as asked, found before any token (a 400): bad messages, a schema the constraint
+    /// cannot enforce, a constrained request to a backend that samples on its own server, a tool that cannot run here.
+    /// </summary>
+    public static bool IsRefusal(Exception e) => e is ArgumentException or GptOss.Constraints.JsonSchemaNotSupportedException or NotSupportedException;
 }

@@ -72,9 +72,19 @@ internal static class ResponsesEndpoints
             // Bad messages and tools that cannot run here surface on the first step, while a 400 can still be sent.
             more = await updates.MoveNextAsync();
         }
-        catch (Exception e) when (e is ArgumentException or NotSupportedException)
+        catch (Exception e) when (RequestBody.IsRefusal(e))
         {
-            await RequestBody.ErrorAsync(context, 400, e.Message, e is NotSupportedException ? "tools" : "input");
+            await RequestBody.ErrorAsync(context, 400, e.Message, e switch
+            {
+                GptOss.Constraints.JsonSchemaNotSupportedException => "text.format",
+                NotSupportedException => "tools",
+                _ => "input",
+            });
+            return;
+        }
+        catch (GptOss.Generation.GenerationQueueFullException e)
+        {
+            await RequestBody.OverloadedAsync(context, e);
             return;
         }
 
