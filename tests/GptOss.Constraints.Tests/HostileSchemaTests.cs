@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using GptOss.Testing;
 
 namespace GptOss.Constraints.Tests;
 
@@ -8,8 +8,6 @@ namespace GptOss.Constraints.Tests;
 /// </summary>
 public sealed class HostileSchemaTests : IDisposable
 {
-    private const string ChildHeapLimit = "0x20000000"; // 512 MB
-    private const int ChildSeconds = 60;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gptoss-hostile-schema-").FullName;
 
@@ -29,20 +27,10 @@ public sealed class HostileSchemaTests : IDisposable
     {
         string file = Path.Combine(_dir, name + ".json");
         await File.WriteAllTextAsync(file, schema);
-        var start = new ProcessStartInfo("timeout")
-        {
-            ArgumentList = { "-k", "5", ChildSeconds.ToString(), Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", "exec", typeof(SchemaCompileChild).Assembly.Location, file },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["DOTNET_GCHeapHardLimit"] = ChildHeapLimit, ["DOTNET_DbgEnableMiniDump"] = "0" },
-        };
-        using var child = Process.Start(start)!;
-        var output = child.StandardOutput.ReadToEndAsync();
-        var error = child.StandardError.ReadToEndAsync();
-        await child.WaitForExitAsync();
+        var (exit, output, error) = await CappedChild.RunAsync(typeof(SchemaCompileChild).Assembly, file);
 
-        Assert.True(child.ExitCode == 0, $"the child exited {child.ExitCode}: {(await error)[..Math.Min((await error).Length, 2000)]}");
-        var line = Assert.Single((await output).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.True(exit == 0, $"the child exited {exit}: {error[..Math.Min(error.Length, 2000)]}");
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains(expected, line);
     }
 }

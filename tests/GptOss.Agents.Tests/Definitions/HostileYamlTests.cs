@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using GptOss.Testing;
 using System.Text;
 using GptOss.Agents.Plugins;
 
@@ -10,8 +10,6 @@ namespace GptOss.Agents.Tests.Definitions;
 /// </summary>
 public sealed class HostileYamlTests : IDisposable
 {
-    private const string ChildHeapLimit = "0x20000000"; // 512 MB
-    private const int ChildSeconds = 60;
 
     private readonly string _dir = Directory.CreateTempSubdirectory("gptoss-hostile-yaml-").FullName;
 
@@ -101,20 +99,7 @@ public sealed class HostileYamlTests : IDisposable
         Assert.Equal("""{"type":"object","properties":{"a":{"type":"string"},"b":{"type":"string"}}}""", agent.Output.Schema!.ToJsonString());
     }
 
-    /// <summary>Loads <paramref name="file"/> in <see cref="AgentFileChild"/>, killed by <c>timeout</c> after 60 s and capped at 512 MB of heap.</summary>
-    private static async Task<(int Exit, string Output, string Error)> RunChildAsync(string file)
-    {
-        var start = new ProcessStartInfo("timeout")
-        {
-            ArgumentList = { "-k", "5", ChildSeconds.ToString(), Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", "exec", typeof(AgentFileChild).Assembly.Location, file },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["DOTNET_GCHeapHardLimit"] = ChildHeapLimit, ["DOTNET_DbgEnableMiniDump"] = "0" },
-        };
-        using var child = Process.Start(start)!;
-        var output = child.StandardOutput.ReadToEndAsync();
-        var error = child.StandardError.ReadToEndAsync();
-        await child.WaitForExitAsync();
-        return (child.ExitCode, await output, await error);
-    }
+    /// <summary>Loads <paramref name="file"/> in <see cref="AgentFileChild"/>, in a <see cref="CappedChild"/>.</summary>
+    private static Task<(int Exit, string Output, string Error)> RunChildAsync(string file) =>
+        CappedChild.RunAsync(typeof(AgentFileChild).Assembly, file);
 }
