@@ -52,6 +52,9 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal((double)json["decode_tokens_per_second"]!, (double)json["aggregate_decode_tokens_per_second"]!, 1e-9);
         Assert.Equal((double)json["decode_tokens_per_second"]!, (double)json["per_sequence_decode_tokens_per_second"]!, 1e-9);
         Assert.True((long)json["kv_cache_bytes_per_sequence"]! > 0);
+        // One sequence's aggregate bound is the bound.
+        Assert.Equal((double)json["bound_tokens_per_second"]!, (double)json["aggregate_bound_tokens_per_second"]!, 1e-6);
+        Assert.Equal((double)json["fraction_of_bound"]!, (double)json["aggregate_fraction_of_bound"]!, 1e-6);
     }
 
     [Fact]
@@ -67,6 +70,10 @@ public sealed class BenchCommandTests : IDisposable
         double aggregate = (double)json["aggregate_decode_tokens_per_second"]!, perSequence = (double)json["per_sequence_decode_tokens_per_second"]!;
         Assert.True(aggregate > 0 && perSequence > 0, $"aggregate {aggregate}, per sequence {perSequence}");
         Assert.Equal(perSequence, (double)json["decode_tokens_per_second"]!, 1e-9);
+        // Three sequences read the dense weights once per step: their bound is above one sequence's, below three times it.
+        double bound = (double)json["bound_tokens_per_second"]!, aggregateBound = (double)json["aggregate_bound_tokens_per_second"]!;
+        Assert.InRange(aggregateBound, bound * 1.01, bound * 3);
+        Assert.Equal(aggregate / aggregateBound, (double)json["aggregate_fraction_of_bound"]!, 1e-9);
     }
 
     [Fact]

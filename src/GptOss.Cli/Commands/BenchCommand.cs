@@ -115,6 +115,7 @@ internal static class BenchCommand
         double bandwidth = bandwidths.Average();
         double decodeRate = perSequence.Average();
         double bound = DecodeBound.TokensPerSecond(shape, bandwidth);
+        double aggregateBound = DecodeBound.AggregateTokensPerSecond(shape, parallel, bandwidth);
         (int GeneratedTokens, double DecodeTokensPerSecond)? constrained = constraint is null ? null : await constraint.MeasureAsync(engine, prompts[0], genTokens, ct);
         return new BenchResult(
             Model: engine.Model.Name, Dtype: engine.DType == ActivationDType.Float32 ? "float32" : "bfloat16", Threads: threadCount,
@@ -134,7 +135,9 @@ internal static class BenchCommand
             AggregateDecodeTokensPerSecond: aggregate,
             PerSequenceDecodeTokensPerSecond: decodeRate,
             KvCacheBytesPerSequence: engine.KvCacheBytesPerSequence,
-            ContextTokens: engine.Model.ContextLength)
+            ContextTokens: engine.Model.ContextLength,
+            AggregateBoundTokensPerSecond: aggregateBound,
+            AggregateFractionOfBound: aggregate / aggregateBound)
         {
             ConstrainedGenTokens = constrained?.GeneratedTokens,
             ConstrainedDecodeTokensPerSecond = constrained?.DecodeTokensPerSecond,
@@ -179,7 +182,8 @@ internal static class BenchCommand
         double LoadSeconds, double PrefillTokensPerSecond, double TimeToFirstTokenSeconds, double DecodeTokensPerSecond,
         long PeakRssBytes, long FileHugePageBytes, long BytesPerToken, double ReadBandwidthBytesPerSecond, IReadOnlyList<double> ReadBandwidthSamples,
         double BoundTokensPerSecond, double FractionOfBound,
-        int Parallel, double AggregateDecodeTokensPerSecond, double PerSequenceDecodeTokensPerSecond, long KvCacheBytesPerSequence, int ContextTokens)
+        int Parallel, double AggregateDecodeTokensPerSecond, double PerSequenceDecodeTokensPerSecond, long KvCacheBytesPerSequence, int ContextTokens,
+        double AggregateBoundTokensPerSecond, double AggregateFractionOfBound)
     {
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ConstrainedGenTokens { get; init; }
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? ConstrainedDecodeTokensPerSecond { get; init; }
@@ -195,6 +199,7 @@ internal static class BenchCommand
             $"decode           {DecodeTokensPerSecond:F2} tokens/s per sequence, {AggregateDecodeTokensPerSecond:F2} tokens/s over {Parallel} sequence(s)",
             $"bound            {BoundTokensPerSecond:F2} tokens/s = {ReadBandwidthBytesPerSecond / 1e9:F1} GB/s read ({string.Join(" before, ", ReadBandwidthSamples.Select(b => $"{b / 1e9:F1}"))} after decoding) / {BytesPerToken / 1e9:F3} GB per token",
             $"fraction         {FractionOfBound:P1} of the bound",
+            $"aggregate bound  {AggregateBoundTokensPerSecond:F2} tokens/s over {Parallel} sequence(s) (each weight read once per step, experts as uniform routing selects them) = {AggregateFractionOfBound:P1} reached",
             $"peak RSS         {PeakRssBytes / 1e9:F2} GB",
             $"KV cache         {KvCacheBytesPerSequence / 1e6:F1} MB per sequence at {ContextTokens} positions",
             $"2 MB pages       {(FileHugePageBytes < 0 ? "n/a" : $"{FileHugePageBytes / 1e9:F2} GB of the mapped weights")}",

@@ -19,20 +19,36 @@ public static class DecodeBound
     /// (17 bytes per 32 weights) with their biases; once per token the embedding row, the final
     /// norm and the BF16 unembedding.
     /// </summary>
-    public static long BytesPerToken(ModelShape m)
+    public static long BytesPerToken(ModelShape m) => (long)Math.Round(BytesPerStep(m, 1));
+
+    /// <summary>
+    /// Weight bytes one decode step of <paramref name="sequences"/> sequences reads when each weight is read once for
+    /// all of them: the dense weights once, plus every expert some sequence selects — on average
+    /// E·(1 − (1 − k/E)^N) distinct experts per layer when each sequence picks its k of E independently and uniformly,
+    /// as random weights route (real weights route more coherently, so they read fewer), and one embedding row per
+    /// sequence. For one sequence: <see cref="BytesPerToken"/>.
+    /// </summary>
+    public static double BytesPerStep(ModelShape m, int sequences)
     {
         ArgumentNullException.ThrowIfNull(m);
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
         long q = (long)m.QueryHeads * m.HeadDim, kv = (long)m.KvHeads * m.HeadDim, h = m.Hidden, i = m.Intermediate;
         long attention = Bf16 * ((q + 2 * kv) * h + (q + 2 * kv) + h * q + h + m.QueryHeads);
         long norms = Bf16 * 2 * h;
         long router = Bf16 * (m.Experts * h + m.Experts);
         long gateUp = 2 * i * (h / 32) * 17 + Bf16 * 2 * i;
         long down = h * (i / 32) * 17 + Bf16 * h;
-        long perLayer = attention + norms + router + m.ExpertsPerToken * (gateUp + down);
-        long once = Bf16 * h + Bf16 * h + Bf16 * m.Vocab * h;
-        return m.Layers * perLayer + once;
+        double distinctExperts = sequences == 1 ? m.ExpertsPerToken
+            : m.Experts * (1 - Math.Pow(1 - (double)m.ExpertsPerToken / m.Experts, sequences));
+        double perLayer = attention + norms + router + distinctExperts * (gateUp + down);
+        long once = Bf16 * h + Bf16 * m.Vocab * h;
+        return m.Layers * perLayer + once + (double)sequences * Bf16 * h;
     }
 
     /// <summary>The decode tokens/s ceiling at a measured read bandwidth.</summary>
     public static double TokensPerSecond(ModelShape m, double readBytesPerSecond) => readBytesPerSecond / BytesPerToken(m);
+
+    /// <summary>The ceiling of all <paramref name="sequences"/> sequences' tokens/s together (<see cref="BytesPerStep"/>).</summary>
+    public static double AggregateTokensPerSecond(ModelShape m, int sequences, double readBytesPerSecond) =>
+        sequences * readBytesPerSecond / BytesPerStep(m, sequences);
 }

@@ -30,6 +30,43 @@ public sealed class DecodeBoundTests
         Assert.Equal(2 * layer + once, DecodeBound.BytesPerToken(shape));
         Assert.Equal(1e9 / (2 * layer + once), DecodeBound.TokensPerSecond(shape, 1e9), 9);
     }
+
+    /// <summary>One sequence's step is one token's bytes; the tiny shape's two sequences read 4·(1 − (1/2)²) = 3 experts per layer.</summary>
+    [Fact]
+    public void A_step_of_several_sequences_reads_the_dense_weights_once_and_the_union_of_their_experts()
+    {
+        var shape = new ModelShape(Layers: 2, Hidden: 64, QueryHeads: 2, KvHeads: 1, HeadDim: 32, Experts: 4, ExpertsPerToken: 2, Intermediate: 32, Vocab: 10);
+        Assert.Equal(DecodeBound.BytesPerToken(shape), DecodeBound.BytesPerStep(shape, 1));
+        Assert.Equal(DecodeBound.BytesPerToken(Gpt20b), DecodeBound.BytesPerStep(Gpt20b, 1));
+        long expert = 64 * (64 / 32) * 17 + 64 * 2 + 64 * (32 / 32) * 17 + 64 * 2, embeddingRow = 64 * 2;
+        double two = DecodeBound.BytesPerToken(shape) + 2 * expert + embeddingRow;   // one more expert per layer, one more row
+        Assert.Equal(two, DecodeBound.BytesPerStep(shape, 2), 6);
+        Assert.Equal(2e9 / two, DecodeBound.AggregateTokensPerSecond(shape, 2, 1e9), 6);
+    }
+
+    /// <summary>The expected union against sampled routing: N sequences, each choosing k of E experts uniformly.</summary>
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void The_expected_union_matches_sampled_uniform_routing(int sequences)
+    {
+        var random = new Random(17);
+        const int Trials = 20000;
+        long distinct = 0;
+        for (int t = 0; t < Trials; t++)
+        {
+            var chosen = new HashSet<int>();
+            for (int s = 0; s < sequences; s++)
+                foreach (int e in Enumerable.Range(0, Gpt20b.Experts).OrderBy(_ => random.Next()).Take(Gpt20b.ExpertsPerToken)) chosen.Add(e);
+            distinct += chosen.Count;
+        }
+        double sampled = (double)distinct / Trials;
+        var dense = Gpt20b with { ExpertsPerToken = 0 };   // the same model without its experts
+        double expertBytes = (DecodeBound.BytesPerToken(Gpt20b) - DecodeBound.BytesPerToken(dense)) / (double)(Gpt20b.Layers * Gpt20b.ExpertsPerToken);
+        double modelled = (DecodeBound.BytesPerStep(Gpt20b, sequences) - DecodeBound.BytesPerStep(dense, sequences)) / (Gpt20b.Layers * expertBytes);
+        Assert.InRange(modelled, sampled - 0.05, sampled + 0.05);
+    }
 }
 
 public sealed class MemoryBandwidthTests
