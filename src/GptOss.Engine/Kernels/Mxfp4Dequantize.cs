@@ -16,17 +16,23 @@ internal static unsafe class Mxfp4Dequantize
         else ScalarRow(w, row, dest, null);
     }
 
-    public static void RowToBf16(KernelIsa isa, in Mxfp4Matrix w, int row, ushort* dest)
+    public static void RowToBf16(KernelIsa isa, in Mxfp4Matrix w, int row, ushort* dest) => RowToBf16(isa, w, row, dest, 32);
+
+    /// <summary>
+    /// The row's 32-column blocks to BF16, block g at <paramref name="dest"/> + g·<paramref name="blockStride"/> (32: row-major;
+    /// more: the blocks of several rows interleaved, as <see cref="Mxfp4TileGemm"/>'s tiles hold them).
+    /// </summary>
+    public static void RowToBf16(KernelIsa isa, in Mxfp4Matrix w, int row, ushort* dest, long blockStride)
     {
-        if (isa == KernelIsa.Avx512) Avx512Bf16Row(w, row, dest);
-        else ScalarRow(w, row, null, dest);
+        if (isa == KernelIsa.Avx512) Avx512Bf16Row(w, row, dest, blockStride);
+        else ScalarRow(w, row, null, dest, blockStride);
     }
 
-    private static void ScalarRow(in Mxfp4Matrix w, int row, float* f32, ushort* bf16)
+    private static void ScalarRow(in Mxfp4Matrix w, int row, float* f32, ushort* bf16, long bf16BlockStride = 32)
     {
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
-        for (int g = 0; g < w.BlocksPerRow; g++) ScalarBlock(b + 16 * g, s[g], f32 == null ? null : f32 + 32 * g, bf16 == null ? null : bf16 + 32 * g);
+        for (int g = 0; g < w.BlocksPerRow; g++) ScalarBlock(b + 16 * g, s[g], f32 == null ? null : f32 + 32 * g, bf16 == null ? null : bf16 + g * bf16BlockStride);
     }
 
     private static void ScalarBlock(byte* b, byte s, float* f32, ushort* bf16)
@@ -49,7 +55,7 @@ internal static unsafe class Mxfp4Dequantize
     /// shuffles per block. Exponents whose products leave the normal range take the scalar path.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Bf16Row(in Mxfp4Matrix w, int row, ushort* dest)
+    private static void Avx512Bf16Row(in Mxfp4Matrix w, int row, ushort* dest, long blockStride)
     {
         var table = Fp4.Bf16Words512;
         // The exponent goes to the non-zero codes only: ±0 keep their bits.
@@ -63,14 +69,14 @@ internal static unsafe class Mxfp4Dequantize
             int scale = s[g];
             if (scale < 2 || scale > 252)
             {
-                ScalarBlock(b + 16 * g, s[g], null, dest + 32 * g);
+                ScalarBlock(b + 16 * g, s[g], null, dest + g * blockStride);
                 continue;
             }
             var scaled = table + (Vector512.Create((short)((scale - 127) << 7)) & nonZero);
             var bytes = Avx512F.ConvertToVector512UInt32(Vector128.Load(b + 16 * g));
             // (byte | byte << 12) & 0x000F000F: low word = low nibble, high word = high nibble.
             var index = Avx512F.TernaryLogic(bytes, bytes << 12, nibbles, 0xA8);
-            Avx512BW.PermuteVar32x16(scaled, index.AsInt16()).AsUInt16().Store(dest + 32 * g);
+            Avx512BW.PermuteVar32x16(scaled, index.AsInt16()).AsUInt16().Store(dest + g * blockStride);
         }
     }
 
