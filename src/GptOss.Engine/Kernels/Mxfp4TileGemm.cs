@@ -125,6 +125,7 @@ internal sealed unsafe class Mxfp4TileGemm : IDisposable
             int bytes = w.BlocksPerRow * Mxfp4Matrix.BlockBytes;
             for (int offset = 0; offset < bytes; offset += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch1(blocks + offset);
             System.Runtime.Intrinsics.X86.Sse.Prefetch1(w.RowScales(row));
+            System.Runtime.Intrinsics.X86.Sse.Prefetch1(w.RowScales(row) + w.BlocksPerRow - 1);
         }
     }
 

@@ -10,11 +10,12 @@ internal sealed unsafe class TileSlots : IDisposable
     private readonly NativeBuffer<float>[] _sums;
     private readonly ushort*[] _tilePointers;
     private readonly float*[] _sumPointers;
-    private int _claimed;   // bit i: slot i in use
+    private readonly int[] _inUse;
 
     public TileSlots(int count)
     {
-        if (count is < 1 or > 31) throw new ArgumentOutOfRangeException(nameof(count), count, "tile slots: 1..31 threads");
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        _inUse = new int[count];
         _tiles = Enumerable.Range(0, count).Select(_ => new NativeBuffer<ushort>()).ToArray();
         _sums = Enumerable.Range(0, count).Select(_ => new NativeBuffer<float>()).ToArray();
         _tilePointers = new ushort*[count];
@@ -33,17 +34,12 @@ internal sealed unsafe class TileSlots : IDisposable
 
     public int Claim()
     {
-        while (true)
-        {
-            int claimed = Volatile.Read(ref _claimed);
-            int free = ~claimed & ((1 << _tiles.Length) - 1);
-            if (free == 0) throw new InvalidOperationException("more tile jobs at once than the pool has threads");
-            int slot = System.Numerics.BitOperations.TrailingZeroCount(free);
-            if (Interlocked.CompareExchange(ref _claimed, claimed | (1 << slot), claimed) == claimed) return slot;
-        }
+        for (int slot = 0; slot < _inUse.Length; slot++)
+            if (Interlocked.CompareExchange(ref _inUse[slot], 1, 0) == 0) return slot;
+        throw new InvalidOperationException("more tile jobs at once than the pool has threads");
     }
 
-    public void Release(int slot) => Interlocked.And(ref _claimed, ~(1 << slot));
+    public void Release(int slot) => Volatile.Write(ref _inUse[slot], 0);
 
     public ushort* Tile(int slot) => _tilePointers[slot];
 
