@@ -37,7 +37,7 @@ internal sealed unsafe class Mxfp4TileGemm : IDisposable
         if (tokens <= 0) return;
         var layout = new TileTokens(tokens, w.Cols);
         uint* packed = _tokens.Get(layout.Dwords);
-        layout.Pack(x, w.Cols, null, packed);
+        _pool.For(layout.Padded, 16, new PackJob(layout, x, w.Cols, null, packed));
         Run(w, packed, layout, new TileSums(y, tokens, w.Rows));
     }
 
@@ -59,7 +59,7 @@ internal sealed unsafe class Mxfp4TileGemm : IDisposable
         var gateUp = experts.GateUp(expert);
         var inputs = new TileTokens(count, gateUp.Cols);
         uint* packedInputs = _tokens.Get(inputs.Dwords);
-        inputs.Pack(hidden, gateUp.Cols, rows, packedInputs);
+        _pool.For(inputs.Padded, 16, new PackJob(inputs, hidden, gateUp.Cols, rows, packedInputs));
 
         var down = experts.Down(expert);
         var activations = new TileTokens(count, down.Cols);
@@ -73,6 +73,11 @@ internal sealed unsafe class Mxfp4TileGemm : IDisposable
         _slots.Prepare((long)TileRows * w.Cols, (long)TileRows * layout.Padded);
         int tiles = (w.Rows + TileRows - 1) / TileRows;
         _pool.For(tiles, 1, new TileJob<TOutput>(_isa, w, tokens, layout, _slots, output));
+    }
+
+    private readonly struct PackJob(TileTokens layout, ushort* rows, long rowElements, int* rowOf, uint* dest) : IRangeJob
+    {
+        public void Run(int start, int end) => layout.Pack(rows, rowElements, rowOf, dest, start, end);
     }
 
     private readonly struct TileJob<TOutput>(KernelIsa isa, Mxfp4Matrix w, uint* tokens, TileTokens layout, TileSlots slots, TOutput output) : IRangeJob

@@ -57,15 +57,18 @@ internal readonly unsafe struct TileWeightedSum(Bias bias, int* tokenRows, float
 {
     public void Rows(int rowStart, int rowCount, float* sums, int rowFloats)
     {
+        // y in place, sixteen tokens at a time; then each token's run of rows, contiguous in its output row.
         for (int r = 0; r < rowCount; r++)
         {
-            float b = bias[rowStart + r];
+            var b = Vector512.Create(bias[rowStart + r]);
             float* s = sums + r * rowFloats;
-            for (int t = 0; t < tokens; t++)
-            {
-                float product = weights[t] * Fp.RoundToBf16(s[t] + b);
-                output[(long)tokenRows[t] * outputRowFloats + rowStart + r] += product;
-            }
+            for (int t = 0; t < tokens; t += 16) Fp.RoundToBf16(Vector512.Load(s + t) + b).Store(s + t);
+        }
+        for (int t = 0; t < tokens; t++)
+        {
+            float w = weights[t];
+            float* o = output + (long)tokenRows[t] * outputRowFloats + rowStart;
+            for (int r = 0; r < rowCount; r++) o[r] += w * sums[r * rowFloats + t];
         }
     }
 }

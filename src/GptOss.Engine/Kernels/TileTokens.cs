@@ -30,12 +30,13 @@ internal readonly unsafe struct TileTokens(int count, int columns)
     }
 
     /// <summary>
-    /// Packs BF16 rows: token t is row <c>rowOf[t]</c> (t itself when null) of <paramref name="rows"/>, rows
-    /// <paramref name="rowElements"/> apart; the padding lanes are zeroed.
+    /// Packs the tokens [start, end) of <see cref="Padded"/> from BF16 rows: token t is row <c>rowOf[t]</c> (t itself
+    /// when null) of <paramref name="rows"/>, rows <paramref name="rowElements"/> apart; padding lanes are zeroed. Ranges
+    /// starting at multiples of 16 write whole 64-byte lines of their own.
     /// </summary>
-    public void Pack(ushort* rows, long rowElements, int* rowOf, uint* dest)
+    public void Pack(ushort* rows, long rowElements, int* rowOf, uint* dest, int start, int end)
     {
-        for (int t = 0; t < Padded; t++)
+        for (int t = start; t < end; t++)
         {
             uint* d = dest + Index(t, 0);
             int width = Width(t & ~31);
