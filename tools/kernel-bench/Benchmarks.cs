@@ -16,17 +16,23 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKe
 
     private float* _x, _y;
 
-    public void Run(bool withTorch)
+    /// <param name="batchedOnly">Only the batched (prefill) table.</param>
+    public void Run(bool withTorch, bool batchedOnly)
     {
         using var weights = new Weights();
         float* x = _x = weights.Floats(512L * Math.Max(Hidden, QueryDim));
         float* y = _y = weights.Floats(Math.Max(Vocab, 512L * 2 * Intermediate));
+        var gateUp = weights.Mxfp4(Experts, 2 * Intermediate, Hidden);
+        if (batchedOnly)
+        {
+            Batched(gateUp, x, y, (ushort*)weights.Bytes(2L * gateUp[0].Rows * gateUp[0].Cols), weights.Bf16(512L * Hidden), withTorch);
+            return;
+        }
 
         var handOff = Timing.SecondsPerCall(repeats, 10000, _ => kernels.Pool.For(kernels.Pool.ThreadCount * 4, 1, new EmptyJob()));
         Console.WriteLine($"thread pool hand-off (empty job, {kernels.Pool.ThreadCount} threads): {handOff.Best * 1e6:F1} / {handOff.Median * 1e6:F1} us per call");
         Console.WriteLine();
         Console.WriteLine($"{"GEMV (decode, 1 token)",-40} {"MB/call",8} {"us/call",17} {"GB/s",13} {"of read",8} {"GB/cpu-s",9}");
-        var gateUp = weights.Mxfp4(Experts, 2 * Intermediate, Hidden);
         var down = weights.Mxfp4(Experts, Hidden, Intermediate);
         Gemv("MXFP4 gate_up 5760x2880 (32 experts)", gateUp, kernels);
         Gemv("MXFP4 down 2880x2880 (32 experts)", down, kernels);
@@ -63,7 +69,7 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKe
             });
 
         Console.WriteLine();
-        Batched(gateUp, x, y, (ushort*)weights.Bytes(2L * gateUp[0].Rows * gateUp[0].Cols), withTorch);
+        Batched(gateUp, x, y, (ushort*)weights.Bytes(2L * gateUp[0].Rows * gateUp[0].Cols), weights.Bf16(512L * Hidden), withTorch);
     }
 
     private void Gemv(string name, Mxfp4Matrix[] matrices, CpuKernels with) =>
@@ -85,11 +91,12 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKe
     }
 
     /// <summary>
-    /// Prefill's per-expert matmul for M tokens, gate_up shape: the fused MXFP4 GEMM against
-    /// dequantizing the expert to BF16 and running libtorch's BF16 GEMM (oneDNN).
+    /// Prefill's per-expert matmul for M tokens, gate_up shape: the fused MXFP4 GEMM and the tile GEMM (BF16 tokens,
+    /// AVX512-BF16) against dequantizing the expert to BF16 and running libtorch's BF16 GEMM (oneDNN).
     /// </summary>
-    private void Batched(Mxfp4Matrix[] experts, float* x, float* y, ushort* bf16, bool withTorch)
+    private void Batched(Mxfp4Matrix[] experts, float* x, float* y, ushort* bf16, ushort* bf16Tokens, bool withTorch)
     {
+        using var tiles = Mxfp4TileGemm.IsSupported ? new Mxfp4TileGemm(kernels.Pool) : null;
         int rows = experts[0].Rows, cols = experts[0].Cols;
         Console.WriteLine($"{"batched gate_up 5760x2880, M tokens",-36} {"ms/call",17} {"GFLOP/s",15} {"GFLOP/cpu-s",12}");
         using var w = withTorch ? empty(rows, cols, ScalarType.BFloat16) : null;
@@ -102,6 +109,8 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKe
             int calls = m <= 8 ? 32 : 4;
             var fused = Timing.SecondsPerCall(repeats, calls, i => kernels.Gemm(experts[i % experts.Length], x, m, y));
             Line($"M={m,-3} fused MXFP4 GEMM", fused, flops);
+            if (tiles != null && m >= 8)
+                Line($"M={m,-3} tile GEMM (AVX512-BF16)", Timing.SecondsPerCall(repeats, calls, i => tiles.Gemm(experts[i % experts.Length], bf16Tokens, m, y)), flops);
             if (!withTorch) continue;
             using var input = randn(m, cols).to(ScalarType.BFloat16);
             var viaBf16 = Timing.SecondsPerCall(repeats, calls, i =>

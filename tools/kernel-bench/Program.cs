@@ -3,10 +3,10 @@ using GptOss.KernelBench;
 using TorchSharp;
 
 // Kernel throughput at gpt-oss-20b shapes beside the machine's measured read bandwidth; attention first.
-// Usage: kernel-bench [--threads N] [--repeats R] [--no-torch]
+// Usage: kernel-bench [--threads N] [--repeats R] [--no-torch] [--batched-only]
 //        kernel-bench --decode-batch CHECKPOINT [--batch 1,2,4,8] [--steps S] [--threads N] [--repeats R]
 int threads = Environment.ProcessorCount, repeats = 5, steps = 8;
-bool withTorch = true;
+bool withTorch = true, batchedOnly = false;
 string? decodeBatchCheckpoint = null;
 int[] batchSizes = [1, 2, 4, 8];
 for (int i = 0; i < args.Length; i++)
@@ -16,12 +16,13 @@ for (int i = 0; i < args.Length; i++)
         case "--threads" when i + 1 < args.Length && int.TryParse(args[i + 1], out int t) && t > 0: threads = t; i++; break;
         case "--repeats" when i + 1 < args.Length && int.TryParse(args[i + 1], out int r) && r > 0: repeats = r; i++; break;
         case "--no-torch": withTorch = false; break;
+        case "--batched-only": batchedOnly = true; break;
         case "--decode-batch" when i + 1 < args.Length: decodeBatchCheckpoint = args[++i]; break;
         case "--steps" when i + 1 < args.Length && int.TryParse(args[i + 1], out int s) && s > 0: steps = s; i++; break;
         case "--batch" when i + 1 < args.Length && args[i + 1].Split(',').All(n => int.TryParse(n, out int b) && b > 0):
             batchSizes = args[++i].Split(',').Select(int.Parse).ToArray(); break;
         default:
-            Console.Error.WriteLine($"kernel-bench: unknown or invalid argument '{args[i]}' (use --threads N, --repeats R, --no-torch, --decode-batch CHECKPOINT, --batch 1,2,4,8, --steps S)");
+            Console.Error.WriteLine($"kernel-bench: unknown or invalid argument '{args[i]}' (use --threads N, --repeats R, --no-torch, --batched-only, --decode-batch CHECKPOINT, --batch 1,2,4,8, --steps S)");
             return 2;
     }
 }
@@ -45,6 +46,6 @@ double readBest = bandwidth[0], readMedian = bandwidth[repeats / 2];
 Console.WriteLine($"read bandwidth (1 GiB, parallel): {readBest / 1e9:F1} / {readMedian / 1e9:F1} GB/s");
 Console.WriteLine();
 
-new AttentionBenchmarks(kernels, repeats).Run();
-new Benchmarks(kernels, integerKernels, repeats, readMedian).Run(withTorch);
+if (!batchedOnly) new AttentionBenchmarks(kernels, repeats).Run();
+new Benchmarks(kernels, integerKernels, repeats, readMedian).Run(withTorch, batchedOnly);
 return 0;

@@ -13,7 +13,7 @@ trap 'rm -rf "$scratch"' EXIT
   echo "/// <summary>The native kernels' machine code (System V x86-64), assembled from their sources in this folder.</summary>"
   echo "internal static class MachineCode"
   echo "{"
-  for source in bf16_rows bf16_rows_batch; do
+  for source in bf16_rows bf16_rows_batch bf16_tile_32x12 bf16_tile_16x24; do
     as -o "$scratch/$source.o" "$source.s"
     objcopy -O binary -j .text "$scratch/$source.o" "$scratch/$source.bin"
     name=$(echo "$source" | awk -F_ '{ for (i = 1; i <= NF; i++) printf "%s", toupper(substr($i, 1, 1)) substr($i, 2) }')

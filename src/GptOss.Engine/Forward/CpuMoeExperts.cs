@@ -10,7 +10,8 @@ namespace GptOss.Engine.Forward;
 /// <summary>
 /// The experts on the CPU through the MXFP4 kernels. Decoded tokens (one per sequence): the fused kernel reads the
 /// selected experts' packed bytes directly, once for the batch (bandwidth-bound, float32 math). Several tokens (prefill): per expert some token selected,
-/// its weights are dequantized once into a reused buffer and run over all of its tokens as one GEMM (compute-bound).
+/// a GEMM over all of its tokens (compute-bound): in BF16 on AVX512-BF16 the tile GEMM (<see cref="Mxfp4TileGemm"/>, tiles
+/// dequantized into cache), otherwise the weights dequantized once into a reused buffer and libtorch's GEMM.
 /// </summary>
 internal sealed unsafe class CpuMoeExperts : IMoeExperts
 {
@@ -42,14 +43,25 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
     public void Decode(float* h, int count, ReadOnlySpan<int> experts, ReadOnlySpan<float> weights, float* output) =>
         _scratch.Kernels.Experts(_packed, h, count, experts, weights, output);
 
-    /// <summary>A prompt's tokens, grouped by expert: the packed GEMM for an expert with few tokens, else dequantize once + GEMM.</summary>
+    /// <summary>
+    /// A prompt's tokens, grouped by expert: the packed GEMM for an expert with few tokens; else, BF16 on a CPU with
+    /// AVX512-BF16, the tile GEMM (no BF16 copy of the expert, no tensors per expert), otherwise dequantize once + GEMM.
+    /// </summary>
     public Tensor Forward(Tensor hidden, ExpertSelection selection)
     {
         var type = hidden.dtype;
         var sum = torch.zeros([selection.TokenCount, hidden.shape[1]], ScalarType.Float32);
+        var tiles = type == ScalarType.BFloat16 ? _scratch.Tiles : null;
+        var rows = tiles == null ? null : hidden.contiguous();
         foreach (var (expert, tokens, tokenWeights) in ExpertGroups.Of(selection))
         {
             using var expertScope = torch.NewDisposeScope();   // sum is updated in place; the rest goes per expert
+            if (tokens.Length > PackedGemmTokens && tiles != null)
+            {
+                tiles.Expert(_packed, expert, (ushort*)MappedTensor.Data(rows!), Array.ConvertAll(tokens, t => (int)t), tokenWeights,
+                    _weights.SwigluLimit, (float*)MappedTensor.Data(sum));
+                continue;
+            }
             var index = torch.tensor(tokens);
             var x = hidden.index_select(0, index);
             if (tokens.Length <= PackedGemmTokens)
@@ -65,6 +77,7 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
             var w = torch.tensor(tokenWeights, [tokenWeights.Length, 1]);
             sum.index_add_(0, index, y.to(ScalarType.Float32) * w, 1.0);
         }
+        GC.KeepAlive(rows);
         return sum.to(type);
     }
 
@@ -96,12 +109,16 @@ internal sealed unsafe class CpuMoeExperts : IMoeExperts
 /// </summary>
 internal sealed unsafe class CpuExpertScratch(CpuKernels kernels) : IDisposable
 {
+    private Mxfp4TileGemm? _tiles;
     private readonly Dictionary<(int Slot, int Rows, int Columns, ScalarType Type), Tensor> _buffers = [];
     private readonly NativeBuffer<float> _rows = new();
     private int[] _chosen = [];
     private float[] _routing = [];
 
     public CpuKernels Kernels { get; } = kernels;
+
+    /// <summary>The BF16 tile GEMM over the kernels' pool, or null where the CPU lacks AVX512-BF16 (made on first use).</summary>
+    public Mxfp4TileGemm? Tiles => Mxfp4TileGemm.IsSupported && Kernels.Isa == KernelIsa.Avx512 ? _tiles ??= new Mxfp4TileGemm(Kernels.Pool) : null;
 
     /// <summary>
     /// Float32 rows for <paramref name="count"/> decoded tokens' MoE block, each [count, width]: normed and experts' sum [H],
@@ -132,6 +149,7 @@ internal sealed unsafe class CpuExpertScratch(CpuKernels kernels) : IDisposable
         foreach (var buffer in _buffers.Values) buffer.Dispose();
         _buffers.Clear();
         _rows.Dispose();
+        _tiles?.Dispose();
     }
 }
 

@@ -16,17 +16,23 @@ internal static unsafe class Mxfp4Dequantize
         else ScalarRow(w, row, dest, null);
     }
 
-    public static void RowToBf16(KernelIsa isa, in Mxfp4Matrix w, int row, ushort* dest)
+    public static void RowToBf16(KernelIsa isa, in Mxfp4Matrix w, int row, ushort* dest) => RowToBf16(isa, w, row, dest, 32);
+
+    /// <summary>
+    /// The row's 32-column blocks to BF16, block g at <paramref name="dest"/> + g·<paramref name="blockStride"/> (32: row-major;
+    /// more: the blocks of several rows interleaved, as <see cref="Mxfp4TileGemm"/>'s tiles hold them).
+    /// </summary>
+    public static void RowToBf16(KernelIsa isa, in Mxfp4Matrix w, int row, ushort* dest, long blockStride)
     {
-        if (isa == KernelIsa.Avx512) Avx512Bf16Row(w, row, dest);
-        else ScalarRow(w, row, null, dest);
+        if (isa == KernelIsa.Avx512) Avx512Bf16Row(w, row, dest, blockStride);
+        else ScalarRow(w, row, null, dest, blockStride);
     }
 
-    private static void ScalarRow(in Mxfp4Matrix w, int row, float* f32, ushort* bf16)
+    private static void ScalarRow(in Mxfp4Matrix w, int row, float* f32, ushort* bf16, long bf16BlockStride = 32)
     {
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
-        for (int g = 0; g < w.BlocksPerRow; g++) ScalarBlock(b + 16 * g, s[g], f32 == null ? null : f32 + 32 * g, bf16 == null ? null : bf16 + 32 * g);
+        for (int g = 0; g < w.BlocksPerRow; g++) ScalarBlock(b + 16 * g, s[g], f32 == null ? null : f32 + 32 * g, bf16 == null ? null : bf16 + g * bf16BlockStride);
     }
 
     private static void ScalarBlock(byte* b, byte s, float* f32, ushort* bf16)
@@ -48,30 +54,39 @@ internal static unsafe class Mxfp4Dequantize
     /// in the low word and its high nibble in the high word, and vpermw maps all 32 at once: two
     /// shuffles per block. Exponents whose products leave the normal range take the scalar path.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Bf16Row(in Mxfp4Matrix w, int row, ushort* dest)
+    private static void Avx512Bf16Row(in Mxfp4Matrix w, int row, ushort* dest, long blockStride)
+    {
+        byte* b = w.RowBlocks(row);
+        byte* s = w.RowScales(row);
+        int blocks = w.BlocksPerRow;
+        for (int g = Avx512Bf16Blocks(b, s, 0, blocks, dest, blockStride); g < blocks; g = Avx512Bf16Blocks(b, s, g + 1, blocks, dest, blockStride))
+            ScalarBlock(b + 16 * g, s[g], null, dest + g * blockStride);
+    }
+
+    /// <summary>
+    /// Blocks [first, end) up to the first whose scale leaves the vector path's range; returns that block (end if none).
+    /// No call inside, so the JIT keeps the tables and the counter in registers (with the scalar call in the same loop
+    /// it kept them on the stack: ~3× slower).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static int Avx512Bf16Blocks(byte* b, byte* s, int first, int end, ushort* dest, long blockStride)
     {
         var table = Fp4.Bf16Words512;
         // The exponent goes to the non-zero codes only: ±0 keep their bits.
         var nonZero = ~Vector512.Equals(table & Vector512.Create((short)0x7FFF), Vector512<short>.Zero);
         var nibbles = Vector512.Create(0x000F000Fu);
-        byte* b = w.RowBlocks(row);
-        byte* s = w.RowScales(row);
-        for (int g = 0; g < w.BlocksPerRow; g++)
+        for (int g = first; g < end; g++)
         {
             // FP4 magnitudes span 2^-1..2^2: the scaled value stays a normal BF16 for s in 2..252.
             int scale = s[g];
-            if (scale < 2 || scale > 252)
-            {
-                ScalarBlock(b + 16 * g, s[g], null, dest + 32 * g);
-                continue;
-            }
+            if (scale < 2 || scale > 252) return g;
             var scaled = table + (Vector512.Create((short)((scale - 127) << 7)) & nonZero);
             var bytes = Avx512F.ConvertToVector512UInt32(Vector128.Load(b + 16 * g));
             // (byte | byte << 12) & 0x000F000F: low word = low nibble, high word = high nibble.
             var index = Avx512F.TernaryLogic(bytes, bytes << 12, nibbles, 0xA8);
-            Avx512BW.PermuteVar32x16(scaled, index.AsInt16()).AsUInt16().Store(dest + 32 * g);
+            Avx512BW.PermuteVar32x16(scaled, index.AsInt16()).AsUInt16().Store(dest + g * blockStride);
         }
+        return end;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
