@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace GptOss.Engine.Kernels;
 
 /// <summary>
@@ -128,9 +130,9 @@ internal sealed unsafe class Mxfp4TileGemm : IDisposable
         {
             byte* blocks = w.RowBlocks(row);
             int bytes = w.BlocksPerRow * Mxfp4Matrix.BlockBytes;
-            for (int offset = 0; offset < bytes; offset += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch1(blocks + offset);
-            System.Runtime.Intrinsics.X86.Sse.Prefetch1(w.RowScales(row));
-            System.Runtime.Intrinsics.X86.Sse.Prefetch1(w.RowScales(row) + w.BlocksPerRow - 1);
+            for (int offset = 0; offset < bytes; offset += 64) Sse.Prefetch1(blocks + offset);
+            Sse.Prefetch1(w.RowScales(row));
+            Sse.Prefetch1(w.RowScales(row) + w.BlocksPerRow - 1);
         }
     }
 
