@@ -9,113 +9,21 @@
     .intel_syntax noprefix
     .text
     .globl bf16_tile_16x24
-bf16_tile_16x24:
-    vpxord zmm0, zmm0, zmm0
-    vpxord zmm1, zmm1, zmm1
-    vpxord zmm2, zmm2, zmm2
-    vpxord zmm3, zmm3, zmm3
-    vpxord zmm4, zmm4, zmm4
-    vpxord zmm5, zmm5, zmm5
-    vpxord zmm6, zmm6, zmm6
-    vpxord zmm7, zmm7, zmm7
-    vpxord zmm8, zmm8, zmm8
-    vpxord zmm9, zmm9, zmm9
-    vpxord zmm10, zmm10, zmm10
-    vpxord zmm11, zmm11, zmm11
-    vpxord zmm12, zmm12, zmm12
-    vpxord zmm13, zmm13, zmm13
-    vpxord zmm14, zmm14, zmm14
-    vpxord zmm15, zmm15, zmm15
-    vpxord zmm16, zmm16, zmm16
-    vpxord zmm17, zmm17, zmm17
-    vpxord zmm18, zmm18, zmm18
-    vpxord zmm19, zmm19, zmm19
-    vpxord zmm20, zmm20, zmm20
-    vpxord zmm21, zmm21, zmm21
-    vpxord zmm22, zmm22, zmm22
-    vpxord zmm23, zmm23, zmm23
-block:                                # 32 columns = 16 k-pairs
-    mov rax, rdi
-    mov r10, 16
-pair:
-    vmovdqu32 zmm24, [rsi]                # the tokens' k-pair
-    vdpbf16ps zmm0, zmm24, dword bcst [rax+0]
-    vdpbf16ps zmm1, zmm24, dword bcst [rax+64]
-    vdpbf16ps zmm2, zmm24, dword bcst [rax+128]
-    vdpbf16ps zmm3, zmm24, dword bcst [rax+192]
-    vdpbf16ps zmm4, zmm24, dword bcst [rax+256]
-    vdpbf16ps zmm5, zmm24, dword bcst [rax+320]
-    vdpbf16ps zmm6, zmm24, dword bcst [rax+384]
-    vdpbf16ps zmm7, zmm24, dword bcst [rax+448]
-    vdpbf16ps zmm8, zmm24, dword bcst [rax+512]
-    vdpbf16ps zmm9, zmm24, dword bcst [rax+576]
-    vdpbf16ps zmm10, zmm24, dword bcst [rax+640]
-    vdpbf16ps zmm11, zmm24, dword bcst [rax+704]
-    vdpbf16ps zmm12, zmm24, dword bcst [rax+768]
-    vdpbf16ps zmm13, zmm24, dword bcst [rax+832]
-    vdpbf16ps zmm14, zmm24, dword bcst [rax+896]
-    vdpbf16ps zmm15, zmm24, dword bcst [rax+960]
-    vdpbf16ps zmm16, zmm24, dword bcst [rax+1024]
-    vdpbf16ps zmm17, zmm24, dword bcst [rax+1088]
-    vdpbf16ps zmm18, zmm24, dword bcst [rax+1152]
-    vdpbf16ps zmm19, zmm24, dword bcst [rax+1216]
-    vdpbf16ps zmm20, zmm24, dword bcst [rax+1280]
-    vdpbf16ps zmm21, zmm24, dword bcst [rax+1344]
-    vdpbf16ps zmm22, zmm24, dword bcst [rax+1408]
-    vdpbf16ps zmm23, zmm24, dword bcst [rax+1472]
-    add rsi, 64
-    add rax, 4
-    dec r10
-    jnz pair
-    add rdi, rcx
-    dec rdx
-    jnz block
-    vmovups [r8+0], zmm0
+    .include "bf16_tile.inc"
+# Sixteen tokens' k-pair against each row's, broadcast from the tile.
+.macro PAIR
+    vmovdqu32 zmm24, [rsi]
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23
+    vdpbf16ps zmm\r, zmm24, dword bcst [rax+64*\r]
+    .endr
+.endm
+# Row r's 16 sums.
+.macro STORES
+    .irp r, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22
+    vmovups [r8+0], zmm\r
     add r8, r9
-    vmovups [r8+0], zmm1
-    add r8, r9
-    vmovups [r8+0], zmm2
-    add r8, r9
-    vmovups [r8+0], zmm3
-    add r8, r9
-    vmovups [r8+0], zmm4
-    add r8, r9
-    vmovups [r8+0], zmm5
-    add r8, r9
-    vmovups [r8+0], zmm6
-    add r8, r9
-    vmovups [r8+0], zmm7
-    add r8, r9
-    vmovups [r8+0], zmm8
-    add r8, r9
-    vmovups [r8+0], zmm9
-    add r8, r9
-    vmovups [r8+0], zmm10
-    add r8, r9
-    vmovups [r8+0], zmm11
-    add r8, r9
-    vmovups [r8+0], zmm12
-    add r8, r9
-    vmovups [r8+0], zmm13
-    add r8, r9
-    vmovups [r8+0], zmm14
-    add r8, r9
-    vmovups [r8+0], zmm15
-    add r8, r9
-    vmovups [r8+0], zmm16
-    add r8, r9
-    vmovups [r8+0], zmm17
-    add r8, r9
-    vmovups [r8+0], zmm18
-    add r8, r9
-    vmovups [r8+0], zmm19
-    add r8, r9
-    vmovups [r8+0], zmm20
-    add r8, r9
-    vmovups [r8+0], zmm21
-    add r8, r9
-    vmovups [r8+0], zmm22
-    add r8, r9
+    .endr
     vmovups [r8+0], zmm23
-    vzeroupper
-    ret
+.endm
+
+    TILE_KERNEL bf16_tile_16x24, 64

@@ -9,114 +9,58 @@
     .intel_syntax noprefix
     .text
     .globl bf16_tile_32x12
-bf16_tile_32x12:
-    vpxord zmm0, zmm0, zmm0
-    vpxord zmm1, zmm1, zmm1
-    vpxord zmm2, zmm2, zmm2
-    vpxord zmm3, zmm3, zmm3
-    vpxord zmm4, zmm4, zmm4
-    vpxord zmm5, zmm5, zmm5
-    vpxord zmm6, zmm6, zmm6
-    vpxord zmm7, zmm7, zmm7
-    vpxord zmm8, zmm8, zmm8
-    vpxord zmm9, zmm9, zmm9
-    vpxord zmm10, zmm10, zmm10
-    vpxord zmm11, zmm11, zmm11
-    vpxord zmm12, zmm12, zmm12
-    vpxord zmm13, zmm13, zmm13
-    vpxord zmm14, zmm14, zmm14
-    vpxord zmm15, zmm15, zmm15
-    vpxord zmm16, zmm16, zmm16
-    vpxord zmm17, zmm17, zmm17
-    vpxord zmm18, zmm18, zmm18
-    vpxord zmm19, zmm19, zmm19
-    vpxord zmm20, zmm20, zmm20
-    vpxord zmm21, zmm21, zmm21
-    vpxord zmm22, zmm22, zmm22
-    vpxord zmm23, zmm23, zmm23
-block:                                # 32 columns = 16 k-pairs
-    mov rax, rdi
-    mov r10, 16
-pair:
-    vmovdqu32 zmm24, [rsi+0]             # tokens 16v..16v+15's k-pair
+    .include "bf16_tile.inc"
+# Thirty-two tokens' k-pair (two vectors) against row r's, broadcast once per row.
+.macro ROW r, even, odd
+    vpbroadcastd zmm26, dword ptr [rax+64*\r]
+    vdpbf16ps zmm\even, zmm24, zmm26
+    vdpbf16ps zmm\odd, zmm25, zmm26
+.endm
+.macro PAIR
+    vmovdqu32 zmm24, [rsi+0]
     vmovdqu32 zmm25, [rsi+64]
-    vpbroadcastd zmm26, dword ptr [rax+0]   # row r's k-pair
-    vdpbf16ps zmm0, zmm24, zmm26
-    vdpbf16ps zmm1, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+64]
-    vdpbf16ps zmm2, zmm24, zmm26
-    vdpbf16ps zmm3, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+128]
-    vdpbf16ps zmm4, zmm24, zmm26
-    vdpbf16ps zmm5, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+192]
-    vdpbf16ps zmm6, zmm24, zmm26
-    vdpbf16ps zmm7, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+256]
-    vdpbf16ps zmm8, zmm24, zmm26
-    vdpbf16ps zmm9, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+320]
-    vdpbf16ps zmm10, zmm24, zmm26
-    vdpbf16ps zmm11, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+384]
-    vdpbf16ps zmm12, zmm24, zmm26
-    vdpbf16ps zmm13, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+448]
-    vdpbf16ps zmm14, zmm24, zmm26
-    vdpbf16ps zmm15, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+512]
-    vdpbf16ps zmm16, zmm24, zmm26
-    vdpbf16ps zmm17, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+576]
-    vdpbf16ps zmm18, zmm24, zmm26
-    vdpbf16ps zmm19, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+640]
-    vdpbf16ps zmm20, zmm24, zmm26
-    vdpbf16ps zmm21, zmm25, zmm26
-    vpbroadcastd zmm26, dword ptr [rax+704]
-    vdpbf16ps zmm22, zmm24, zmm26
-    vdpbf16ps zmm23, zmm25, zmm26
-    add rsi, 128
-    add rax, 4
-    dec r10
-    jnz pair
-    add rdi, rcx
-    dec rdx
-    jnz block
-    vmovups [r8+0], zmm0
-    vmovups [r8+64], zmm1
+    ROW 0, 0, 1
+    ROW 1, 2, 3
+    ROW 2, 4, 5
+    ROW 3, 6, 7
+    ROW 4, 8, 9
+    ROW 5, 10, 11
+    ROW 6, 12, 13
+    ROW 7, 14, 15
+    ROW 8, 16, 17
+    ROW 9, 18, 19
+    ROW 10, 20, 21
+    ROW 11, 22, 23
+.endm
+# Row r's 32 sums (two vectors), then the next row's.
+.macro ROW_SUMS even, odd
+    vmovups [r8+0], zmm\even
+    vmovups [r8+64], zmm\odd
+.endm
+.macro STORES
+    ROW_SUMS 0, 1
     add r8, r9
-    vmovups [r8+0], zmm2
-    vmovups [r8+64], zmm3
+    ROW_SUMS 2, 3
     add r8, r9
-    vmovups [r8+0], zmm4
-    vmovups [r8+64], zmm5
+    ROW_SUMS 4, 5
     add r8, r9
-    vmovups [r8+0], zmm6
-    vmovups [r8+64], zmm7
+    ROW_SUMS 6, 7
     add r8, r9
-    vmovups [r8+0], zmm8
-    vmovups [r8+64], zmm9
+    ROW_SUMS 8, 9
     add r8, r9
-    vmovups [r8+0], zmm10
-    vmovups [r8+64], zmm11
+    ROW_SUMS 10, 11
     add r8, r9
-    vmovups [r8+0], zmm12
-    vmovups [r8+64], zmm13
+    ROW_SUMS 12, 13
     add r8, r9
-    vmovups [r8+0], zmm14
-    vmovups [r8+64], zmm15
+    ROW_SUMS 14, 15
     add r8, r9
-    vmovups [r8+0], zmm16
-    vmovups [r8+64], zmm17
+    ROW_SUMS 16, 17
     add r8, r9
-    vmovups [r8+0], zmm18
-    vmovups [r8+64], zmm19
+    ROW_SUMS 18, 19
     add r8, r9
-    vmovups [r8+0], zmm20
-    vmovups [r8+64], zmm21
+    ROW_SUMS 20, 21
     add r8, r9
-    vmovups [r8+0], zmm22
-    vmovups [r8+64], zmm23
-    vzeroupper
-    ret
+    ROW_SUMS 22, 23
+.endm
+
+    TILE_KERNEL bf16_tile_32x12, 128
