@@ -178,6 +178,19 @@ public sealed class ServerResponsesHttpTests : IAsyncLifetime
         Assert.Empty(server.Generator.Prompts);
     }
 
+    [Fact]
+    public async Task A_model_the_server_does_not_serve_is_a_404_model_not_found()
+    {
+        await using var server = await ServerTestHost.StartAsync(_routes, ServerScripts.WeatherAnswer);
+
+        var (status, error) = await Post(server, """{"model": "gpt-4o", "input": "hi"}""");
+
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Equal("model_not_found", (string?)error["error"]!["code"]);
+        Assert.Contains("gpt-4o", (string?)error["error"]!["message"]);
+        Assert.Empty(server.Generator.Prompts);
+    }
+
     [Fact(Timeout = 60_000)]
     public async Task A_hostile_body_is_a_400_without_generating()
     {

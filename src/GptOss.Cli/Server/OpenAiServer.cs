@@ -41,11 +41,7 @@ internal static class OpenAiServer
         var ct = context.RequestAborted;
         if (await RequestBody.ReadAsync(context, ChatCompletionRequest.Read) is not { } request) return;
 
-        if (request.Model is { } requested && !served.Names.Contains(requested))
-        {
-            await RequestBody.ErrorAsync(context, 404, $"The model '{requested}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found");
-            return;
-        }
+        if (await RequestBody.UnknownModelAsync(context, served, request.Model)) return;
         reasoning.Restore(request.Messages);
         var model = request.Model ?? served.Id;
         if (request.Stream) await StreamAsync(context, client, request, model, reasoning, ct);

@@ -43,6 +43,17 @@ internal static class RequestBody
         await context.Response.Body.WriteAsync(ChatCompletionJson.Error(message, type, param, code));
     }
 
+    /// <summary>
+    /// Answers 404 <c>model_not_found</c> and returns true where the request names a model this server does not serve;
+    /// false (nothing written) where it names none or one of <see cref="ServedModel.Names"/>.
+    /// </summary>
+    public static async Task<bool> UnknownModelAsync(HttpContext context, ServedModel served, string? requested)
+    {
+        if (requested is null || served.Names.Contains(requested)) return false;
+        await ErrorAsync(context, 404, $"The model '{requested}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found");
+        return true;
+    }
+
     /// <summary>503 with <c>Retry-After</c> (whole seconds): the request was not started, the client may send it again.</summary>
     public static Task OverloadedAsync(HttpContext context, GptOss.Generation.GenerationQueueFullException e)
     {

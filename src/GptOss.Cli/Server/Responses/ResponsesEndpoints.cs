@@ -35,11 +35,7 @@ internal static class ResponsesEndpoints
     {
         var ct = context.RequestAborted;
         if (await RequestBody.ReadAsync(context, ResponsesRequest.Read) is not { } request) return;
-        if (request.Model is { } requested && !served.Names.Contains(requested))
-        {
-            await RequestBody.ErrorAsync(context, 404, $"The model '{requested}' does not exist; this server serves '{served.Id}'.", "model", "model_not_found");
-            return;
-        }
+        if (await RequestBody.UnknownModelAsync(context, served, request.Model)) return;
 
         IReadOnlyList<JsonElement> earlier = [];
         if (request.PreviousResponseId is { } previousId)
