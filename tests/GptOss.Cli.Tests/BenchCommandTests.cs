@@ -97,7 +97,7 @@ public sealed class BenchCommandTests : IDisposable
     [Fact]
     public async Task Json_without_a_schema_has_no_constrained_fields()
     {
-        var (_, output, _) = await Run("--model", TestPaths.TinyFixture("hf-a"), "--prompt-tokens", "2", "--gen-tokens", "2", "--threads", "1", "--json");
+        var (_, output, _) = await Run("--model", TestPaths.TinyFixture("hf-a"), "--prompt-tokens", "2", "--gen-tokens", "4", "--threads", "1", "--json");
 
         Assert.False(JsonNode.Parse(output)!.AsObject().ContainsKey("constrained_decode_tokens_per_second"));
     }
@@ -119,7 +119,7 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--gen-tokens", "1", "--gen-tokens must be at least 2")]
+    [InlineData("--gen-tokens", "3", "--gen-tokens must be at least 4")]
     [InlineData("--prompt-tokens", "0", "--prompt-tokens must be at least 1")]
     [InlineData("--parallel", "0", "--parallel must be at least 1")]
     [InlineData("--dtype", "int4", "--dtype must be bf16 (bfloat16) or f32 (float32), not 'int4'")]
