@@ -59,34 +59,43 @@ internal static unsafe class Mxfp4Dequantize
         byte* b = w.RowBlocks(row);
         byte* s = w.RowScales(row);
         int blocks = w.BlocksPerRow;
-        for (int g = Avx512Bf16Blocks(b, s, 0, blocks, dest, blockStride); g < blocks; g = Avx512Bf16Blocks(b, s, g + 1, blocks, dest, blockStride))
+        bool allInRange = w.KnownScales is { Min: >= MinVectorScale, Max: <= MaxVectorScale };
+        for (int g = 0; ; g++)
+        {
+            int end = g;
+            if (allInRange) end = blocks;
+            else while (end < blocks && (uint)(s[end] - MinVectorScale) <= MaxVectorScale - MinVectorScale) end++;
+            Avx512Bf16Blocks(b + 16 * g, s + g, end - g, dest + g * blockStride, blockStride);
+            if (end == blocks) return;
+            g = end;
             ScalarBlock(b + 16 * g, s[g], null, dest + g * blockStride);
+        }
     }
 
+    /// <summary>FP4 magnitudes span 2^-1..2^2: scaled by 2^(s − 127), they stay normal BF16 for s in this range.</summary>
+    private const int MinVectorScale = 2, MaxVectorScale = 252;
+
     /// <summary>
-    /// Blocks [first, end) up to the first whose scale leaves the vector path's range; returns that block (end if none).
-    /// No call inside, so the JIT keeps the tables and the counter in registers (with the scalar call in the same loop
-    /// it kept them on the stack: ~3× slower).
+    /// <paramref name="count"/> blocks whose scales are all in the vector range, block g to dest + g·blockStride. No
+    /// branch or call inside, so the JIT keeps the tables in registers (with a per-block range check and a scalar call
+    /// in the same loop it ran ~2× slower than this).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static int Avx512Bf16Blocks(byte* b, byte* s, int first, int end, ushort* dest, long blockStride)
+    private static void Avx512Bf16Blocks(byte* b, byte* s, int count, ushort* dest, long blockStride)
     {
         var table = Fp4.Bf16Words512;
-        // The exponent goes to the non-zero codes only: ±0 keep their bits.
+        // The exponent goes to the non-zero codes only: ±0 keep their bits; the bias 127 is taken off the table once.
         var nonZero = ~Vector512.Equals(table & Vector512.Create((short)0x7FFF), Vector512<short>.Zero);
+        var biased = table - (Vector512.Create((short)(127 << 7)) & nonZero);
         var nibbles = Vector512.Create(0x000F000Fu);
-        for (int g = first; g < end; g++)
+        for (byte* end = s + count; s < end; s++, b += 16, dest += blockStride)
         {
-            // FP4 magnitudes span 2^-1..2^2: the scaled value stays a normal BF16 for s in 2..252.
-            int scale = s[g];
-            if (scale < 2 || scale > 252) return g;
-            var scaled = table + (Vector512.Create((short)((scale - 127) << 7)) & nonZero);
-            var bytes = Avx512F.ConvertToVector512UInt32(Vector128.Load(b + 16 * g));
+            var scaled = biased + (Vector512.Create((short)(*s << 7)) & nonZero);
+            var bytes = Avx512F.ConvertToVector512UInt32(Vector128.Load(b));
             // (byte | byte << 12) & 0x000F000F: low word = low nibble, high word = high nibble.
             var index = Avx512F.TernaryLogic(bytes, bytes << 12, nibbles, 0xA8);
-            Avx512BW.PermuteVar32x16(scaled, index.AsInt16()).AsUInt16().Store(dest + g * blockStride);
+            Avx512BW.PermuteVar32x16(scaled, index.AsInt16()).AsUInt16().Store(dest);
         }
-        return end;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -41,6 +41,29 @@ public sealed unsafe class Mxfp4DequantizeTests
             }
     }
 
+    /// <summary>With the matrix's scales known to lie in the vector range, rows take the unchecked loop: same values.</summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Expands_rows_with_known_in_range_scales_exactly(string isaName, int threads)
+    {
+        var isa = Enum.Parse<KernelIsa>(isaName);
+        const int rows = 9, cols = 2880;
+        var scales = new byte[rows * cols / 32];
+        for (int i = 0; i < scales.Length; i++) scales[i] = (byte)(2 + i % 251);   // 2..252, every one of them
+        using var w = new Mxfp4Data(Reference.RandomBytes(new Random(threads), rows * cols / 2), scales, rows, cols);
+        var known = w.Matrix.WithScaleBounds();
+        Assert.Equal(new ScaleBounds(2, 252), known.KnownScales);
+        using var bf16 = new NativeArray<ushort>(rows * cols);
+        using var pool = new KernelThreadPool(threads);
+        using var kernels = new CpuKernels(pool, isa);
+
+        kernels.Dequantize(known, 0, rows, bf16.Pointer);
+
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < cols; c++)
+                Assert.Equal((float)w[r, c], (float)Reference.Bf16(bf16.AsSpan()[r * cols + c]));
+    }
+
     [Fact]
     public void Rejects_rows_outside_the_matrix()
     {
