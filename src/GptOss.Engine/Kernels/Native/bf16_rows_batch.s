@@ -84,6 +84,10 @@ row_\n:
     vpxord zmm15, zmm15, zmm15
     xor rax, rax                          # byte offset in the row (and in each vector)
 step_\n:
+    .if \n > 2                            # 4 KB ahead: with 3+ vectors the dot chains fill the reorder window, and the
+    prefetchnta [rdi+rax+4096]            # row stream from DRAM fell to a quarter of its L2 rate
+    prefetchnta [rdi+rax+4096+64]
+    .endif
     vmovdqu16 zmm16, [rdi+rax]            # 64 weights, for every vector
     vmovdqu16 zmm17, [rdi+rax+64]
     DOT \n, 0, rsi, zmm0, zmm1
