@@ -45,6 +45,33 @@ public sealed unsafe class Bf16GemvTests
             Assert.Equal(BitConverter.SingleToUInt32Bits(direct.AsSpan()[r] + (float)bias[r]), BitConverter.SingleToUInt32Bits(y[r]));
     }
 
+    /// <summary>
+    /// A checkpoint's tensors need not start on a cache line: rows at every even byte offset from one (the kernel then
+    /// loads whole lines and shifts the weights) give the bits of the same rows on a line.
+    /// </summary>
+    [Fact]
+    public void Rows_off_a_cache_line_give_the_aligned_rows_bits()
+    {
+        if (!Avx512Bf16Dot.IsSupported) return;
+        const int rows = 5, cols = 192;
+        var random = new Random(17);
+        var weights = Reference.RandomBf16(random, rows * cols);
+        using var x = new NativeArray<ushort>(Reference.Normal(random, cols).Select(Fp.FloatToBf16).ToArray());
+        using var aligned = new NativeArray<ushort>(weights);   // 64-byte aligned
+        using var expected = new NativeArray<float>(rows);
+        Avx512Bf16Dot.Rows(aligned.Pointer, x.Pointer, cols, rows, expected.Pointer);
+        using var shifted = new NativeArray<ushort>(weights.Length + 32);
+        using var actual = new NativeArray<float>(rows);
+        for (int offset = 1; offset < 32; offset++)
+        {
+            weights.CopyTo(shifted.AsSpan()[offset..]);
+            Avx512Bf16Dot.Rows(shifted.Pointer + offset, x.Pointer, cols, rows, actual.Pointer);
+            for (int r = 0; r < rows; r++)
+                Assert.True(BitConverter.SingleToUInt32Bits(expected.AsSpan()[r]) == BitConverter.SingleToUInt32Bits(actual.AsSpan()[r]),
+                    $"row {r} at {2 * offset} bytes past a line: {actual.AsSpan()[r]}, aligned {expected.AsSpan()[r]}");
+        }
+    }
+
     /// <summary>A random GEMV against the double-precision reference; returns its inputs and output.</summary>
     private static (ushort[] Weights, float[] X, double[] Bias, float[] Y) GemvMatchesTheReference(
         KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind, bool bf16Inputs)
