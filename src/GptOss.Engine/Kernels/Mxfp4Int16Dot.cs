@@ -67,14 +67,29 @@ internal static unsafe class Mxfp4Int16Dot
             byte* p = b, scales = s, a = x.Bytes;
             int* exponents = x.Exponents, corrections = x.Corrections;
             var acc = Vector512<float>.Zero;
-            for (byte* end = b + full; p < end; p += 256, scales += 16, a += 1024, exponents += 16, corrections += 16)
+            // Whole cache lines, shifted into place: a row starts wherever its tensor and the rows before it put it (a
+            // 1440-byte row every other one off a line), and 64-byte loads across two lines stream from DRAM at ~70 %
+            // of the rate of whole-line loads here. Byte i of a group's vector k is byte i + offset of lines k, k + 1.
+            nint offset = (nint)p & 63;
+            var shift = index + Vector512.Create((byte)offset);
+            for (byte* end = b + full, line = p - offset; p < end; p += 256, line += 256, scales += 16, a += 1024, exponents += 16, corrections += 16)
             {
                 Sse.Prefetch0(p + PrefetchBytes);
                 Sse.Prefetch0(p + PrefetchBytes + 64);
                 Sse.Prefetch0(p + PrefetchBytes + 128);
                 Sse.Prefetch0(p + PrefetchBytes + 192);
                 Sse.Prefetch0(scales + PrefetchBytes / 16);
-                acc = Group<TMultiplier>(table, evens, Vector512.Load(p), Vector512.Load(p + 64), Vector512.Load(p + 128), Vector512.Load(p + 192),
+                Vector512<byte> p0, p1, p2, p3;
+                if (Avx512Vbmi.IsSupported)
+                {
+                    // The fifth line holds the group's last bytes when offset > 0 (and lies in the same page as they do).
+                    Vector512<byte> l0 = Vector512.Load(line), l1 = Vector512.Load(line + 64), l2 = Vector512.Load(line + 128),
+                        l3 = Vector512.Load(line + 192), l4 = Vector512.Load(line + (offset == 0 ? 192 : 256));
+                    (p0, p1, p2, p3) = (Avx512Vbmi.PermuteVar64x8x2(l0, shift, l1), Avx512Vbmi.PermuteVar64x8x2(l1, shift, l2),
+                        Avx512Vbmi.PermuteVar64x8x2(l2, shift, l3), Avx512Vbmi.PermuteVar64x8x2(l3, shift, l4));
+                }
+                else (p0, p1, p2, p3) = (Vector512.Load(p), Vector512.Load(p + 64), Vector512.Load(p + 128), Vector512.Load(p + 192));
+                acc = Group<TMultiplier>(table, evens, p0, p1, p2, p3,
                     Vector128.Load(scales), a, exponents, corrections, acc);
             }
             if (rest != 0)
