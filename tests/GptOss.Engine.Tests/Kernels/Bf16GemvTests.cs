@@ -72,6 +72,33 @@ public sealed unsafe class Bf16GemvTests
         }
     }
 
+    /// <summary>The batched kernel the same way, for every vector count it takes.</summary>
+    [Fact]
+    public void Batched_rows_off_a_cache_line_give_the_aligned_rows_bits()
+    {
+        if (!Avx512Bf16Dot.IsSupported) return;
+        const int rows = 3, cols = 128, vectors = Avx512Bf16Dot.MaxVectors;
+        var random = new Random(19);
+        var weights = Reference.RandomBf16(random, rows * cols);
+        using var x = new NativeArray<ushort>(Reference.Normal(random, vectors * cols).Select(Fp.FloatToBf16).ToArray());
+        using var aligned = new NativeArray<ushort>(weights);
+        using var shifted = new NativeArray<ushort>(weights.Length + 32);
+        using var expected = new NativeArray<float>(vectors * rows);
+        using var actual = new NativeArray<float>(vectors * rows);
+        for (int count = 1; count <= vectors; count++)
+        {
+            Avx512Bf16Dot.RowsBatch(aligned.Pointer, x.Pointer, cols, rows, count, expected.Pointer, rows);
+            for (int offset = 1; offset < 32; offset += 3)
+            {
+                weights.CopyTo(shifted.AsSpan()[offset..]);
+                Avx512Bf16Dot.RowsBatch(shifted.Pointer + offset, x.Pointer, cols, rows, count, actual.Pointer, rows);
+                for (int i = 0; i < count * rows; i++)
+                    Assert.True(BitConverter.SingleToUInt32Bits(expected.AsSpan()[i]) == BitConverter.SingleToUInt32Bits(actual.AsSpan()[i]),
+                        $"{count} vectors, result {i} at {2 * offset} bytes past a line: {actual.AsSpan()[i]}, aligned {expected.AsSpan()[i]}");
+            }
+        }
+    }
+
     /// <summary>A random GEMV against the double-precision reference; returns its inputs and output.</summary>
     private static (ushort[] Weights, float[] X, double[] Bias, float[] Y) GemvMatchesTheReference(
         KernelIsa isa, int threads, int rows, int cols, BiasKind biasKind, bool bf16Inputs)

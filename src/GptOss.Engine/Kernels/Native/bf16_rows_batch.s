@@ -4,10 +4,31 @@
 #                      long outStride /*r9: bytes from vector v's results to v+1's*/, long count /*stack: 1..8*/)
 # out[v·outStride + 4r] = Σ_c w[r·cols + c]·x[v·cols + c]. Each weight chunk is loaded once for every vector; each
 # vector's sums are bf16_rows.s's to the bit (the same two accumulators, chunk order and reduction).
-# System V x86-64; saves rbx, r12-r15; clobbers rax, r10, r11, zmm0-17.
+# Rows that start off a cache line load whole lines and shift the weights into place, as bf16_rows.s does.
+# System V x86-64; saves rbx, r12-r15; clobbers rax, r10, r11, zmm0-21.
     .intel_syntax noprefix
     .text
     .globl bf16_rows_batch
+
+# To the loop for rax vectors (1..8) of the kind named by sfx.
+.macro DISPATCH sfx
+    cmp rax, 1
+    je rows_1\sfx
+    cmp rax, 2
+    je rows_2\sfx
+    cmp rax, 3
+    je rows_3\sfx
+    cmp rax, 4
+    je rows_4\sfx
+    cmp rax, 5
+    je rows_5\sfx
+    cmp rax, 6
+    je rows_6\sfx
+    cmp rax, 7
+    je rows_7\sfx
+    jmp rows_8\sfx
+.endm
+
 bf16_rows_batch:
     mov rax, [rsp+8]                      # count
     push rbx
@@ -23,21 +44,19 @@ bf16_rows_batch:
     lea r14, [r13+rdx]
     lea r15, [r14+rdx]
     lea rbx, [r15+rdx]
-    cmp rax, 1
-    je rows_1
-    cmp rax, 2
-    je rows_2
-    cmp rax, 3
-    je rows_3
-    cmp rax, 4
-    je rows_4
-    cmp rax, 5
-    je rows_5
-    cmp rax, 6
-    je rows_6
-    cmp rax, 7
-    je rows_7
-    jmp rows_8
+    test dil, 63
+    jnz shifted
+    DISPATCH
+shifted:
+    push rax
+    mov rax, rdi
+    and rax, 63
+    sub rdi, rax                          # the line that holds each row's first weights
+    shr rax, 1
+    vpbroadcastw zmm18, eax
+    vpaddw zmm18, zmm18, [rip+word_index] # word i ← word i + offset/2 of [line, next line]
+    pop rax
+    DISPATCH _shifted
 
 # One vector's two accumulators: the next chunk pair.
 .macro DOT n, v, base, even, odd
@@ -63,9 +82,9 @@ bf16_rows_batch:
     .endif
 .endm
 
-.macro ROWS n
-rows_\n:
-row_\n:
+.macro ROWS n, sfx, shifted
+rows_\n\sfx:
+row_\n\sfx:
     vpxord zmm0, zmm0, zmm0               # two accumulators per vector, sixteen lanes each
     vpxord zmm1, zmm1, zmm1
     vpxord zmm2, zmm2, zmm2
@@ -83,13 +102,26 @@ row_\n:
     vpxord zmm14, zmm14, zmm14
     vpxord zmm15, zmm15, zmm15
     xor rax, rax                          # byte offset in the row (and in each vector)
-step_\n:
+    .if \shifted
+    vmovdqa64 zmm19, [rdi]                # the row's first line
+    .endif
+step_\n\sfx:
     .if \n > 2                            # 4 KB ahead: with 3+ vectors the dot chains fill the reorder window, and the
     prefetchnta [rdi+rax+4096]            # row stream from DRAM fell to a quarter of its L2 rate
     prefetchnta [rdi+rax+4096+64]
     .endif
-    vmovdqu16 zmm16, [rdi+rax]            # 64 weights, for every vector
+    .if \shifted                          # 64 weights, for every vector
+    vmovdqa64 zmm20, [rdi+rax+64]
+    vmovdqa64 zmm21, [rdi+rax+128]        # (the line after a row's end holds its last weights: same page)
+    vmovdqa64 zmm16, zmm18
+    vpermi2w zmm16, zmm19, zmm20
+    vmovdqa64 zmm17, zmm18
+    vpermi2w zmm17, zmm20, zmm21
+    vmovdqa64 zmm19, zmm21
+    .else
+    vmovdqu16 zmm16, [rdi+rax]
     vmovdqu16 zmm17, [rdi+rax+64]
+    .endif
     DOT \n, 0, rsi, zmm0, zmm1
     DOT \n, 1, r10, zmm2, zmm3
     DOT \n, 2, r11, zmm4, zmm5
@@ -100,7 +132,7 @@ step_\n:
     DOT \n, 7, rbx, zmm14, zmm15
     add rax, 128
     cmp rax, rdx
-    jb step_\n
+    jb step_\n\sfx
     SUM \n, 0, zmm0, zmm1, ymm0, ymm1, xmm0, xmm1, "[r8]"
     SUM \n, 1, zmm2, zmm3, ymm2, ymm3, xmm2, xmm3, "[r8+r9]"
     SUM \n, 2, zmm4, zmm5, ymm4, ymm5, xmm4, xmm5, "[r8+r9*2]"
@@ -117,18 +149,16 @@ step_\n:
     add r8, 4
     add rdi, rdx                          # the next row follows this one
     dec rcx
-    jnz row_\n
+    jnz row_\n\sfx
     jmp done
 .endm
 
-    ROWS 1
-    ROWS 2
-    ROWS 3
-    ROWS 4
-    ROWS 5
-    ROWS 6
-    ROWS 7
-    ROWS 8
+    .irp n, 1,2,3,4,5,6,7,8
+    ROWS \n, , 0
+    .endr
+    .irp n, 1,2,3,4,5,6,7,8
+    ROWS \n, _shifted, 1
+    .endr
 done:
     pop r15
     pop r14
@@ -137,3 +167,7 @@ done:
     pop rbx
     vzeroupper
     ret
+
+    .p2align 6
+word_index:
+    .short 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
