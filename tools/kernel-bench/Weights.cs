@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Kernels;
 
 namespace GptOss.KernelBench;
@@ -11,7 +12,9 @@ internal sealed unsafe class Weights : IDisposable
     /// <summary>Uniformly random bytes (FP4 codes: every code equally likely).</summary>
     public byte* Bytes(long count)
     {
-        byte* p = (byte*)NativeMemory.AlignedAlloc((nuint)count, 4096);
+        // 2 MB pages, as the engine's mapped checkpoint has them: from 4 KB pages a stream restarts its prefetch every page.
+        byte* p = (byte*)NativeMemory.AlignedAlloc((nuint)count, (nuint)HugePages.Size);
+        HugePages.Advise(p, count);
         _allocations.Add((IntPtr)p);
         var random = new Random(_allocations.Count);
         const int Chunk = 1 << 20;
