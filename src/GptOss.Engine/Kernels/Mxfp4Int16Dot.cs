@@ -68,8 +68,9 @@ internal static unsafe class Mxfp4Int16Dot
             int* exponents = x.Exponents, corrections = x.Corrections;
             var acc = Vector512<float>.Zero;
             // Whole cache lines, shifted into place: a row starts wherever its tensor and the rows before it put it (a
-            // 1440-byte row every other one off a line), and 64-byte loads across two lines stream from DRAM at ~70 %
-            // of the rate of whole-line loads here. Byte i of a group's vector k is byte i + offset of lines k, k + 1.
+            // 1440-byte row every other one off a line), and 64-byte loads across two lines streamed BF16 rows from DRAM
+            // at ~70 % of the whole-line rate here (Native/bf16_rows.inc). Byte i of a group's vector k is byte
+            // i + offset of lines k, k + 1.
             nint offset = (nint)p & 63;
             var shift = index + Vector512.Create((byte)offset);
             for (byte* end = b + full, line = p - offset; p < end; p += 256, line += 256, scales += 16, a += 1024, exponents += 16, corrections += 16)

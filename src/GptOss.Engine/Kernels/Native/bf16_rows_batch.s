@@ -4,11 +4,12 @@
 #                      long outStride /*r9: bytes from vector v's results to v+1's*/, long count /*stack: 1..8*/)
 # out[v·outStride + 4r] = Σ_c w[r·cols + c]·x[v·cols + c]. Each weight chunk is loaded once for every vector; each
 # vector's sums are bf16_rows.s's to the bit (the same two accumulators, chunk order and reduction).
-# Rows that start off a cache line load whole lines and shift the weights into place, as bf16_rows.s does.
+# Rows that start off a cache line load whole lines and shift the weights into place (bf16_rows.inc).
 # System V x86-64; saves rbx, r12-r15; clobbers rax, r10, r11, zmm0-21.
     .intel_syntax noprefix
     .text
     .globl bf16_rows_batch
+    .include "bf16_rows.inc"
 
 # To the loop for rax vectors (1..8) of the kind named by sfx.
 .macro DISPATCH sfx
@@ -51,10 +52,7 @@ shifted:
     push rax
     mov rax, rdi
     and rax, 63
-    sub rdi, rax                          # the line that holds each row's first weights
-    shr rax, 1
-    vpbroadcastw zmm18, eax
-    vpaddw zmm18, zmm18, [rip+word_index] # word i ← word i + offset/2 of [line, next line]
+    SHIFT_SETUP rax, eax, zmm18
     pop rax
     DISPATCH _shifted
 
@@ -63,22 +61,6 @@ shifted:
     .if \n > \v
     vdpbf16ps \even, zmm16, [\base+rax]
     vdpbf16ps \odd, zmm17, [\base+rax+64]
-    .endif
-.endm
-
-# One vector's sixteen lanes → one float at [address].
-.macro SUM n, v, even, odd, evenY, oddY, evenX, oddX, address
-    .if \n > \v
-    vaddps \even, \even, \odd
-    vextractf64x4 \oddY, \even, 1
-    vaddps \evenY, \evenY, \oddY
-    vextractf128 \oddX, \evenY, 1
-    vaddps \evenX, \evenX, \oddX
-    vmovhlps \oddX, \evenX, \evenX
-    vaddps \evenX, \evenX, \oddX
-    vmovshdup \oddX, \evenX
-    vaddss \evenX, \evenX, \oddX
-    vmovss \address, \evenX
     .endif
 .endm
 
@@ -111,13 +93,7 @@ step_\n\sfx:
     prefetchnta [rdi+rax+4096+64]
     .endif
     .if \shifted                          # 64 weights, for every vector
-    vmovdqa64 zmm20, [rdi+rax+64]
-    vmovdqa64 zmm21, [rdi+rax+128]        # (the line after a row's end holds its last weights: same page)
-    vmovdqa64 zmm16, zmm18
-    vpermi2w zmm16, zmm19, zmm20
-    vmovdqa64 zmm17, zmm18
-    vpermi2w zmm17, zmm20, zmm21
-    vmovdqa64 zmm19, zmm21
+    SHIFTED_WEIGHTS zmm18, zmm19, zmm20, zmm21, zmm16, zmm17
     .else
     vmovdqu16 zmm16, [rdi+rax]
     vmovdqu16 zmm17, [rdi+rax+64]
@@ -168,6 +144,4 @@ done:
     vzeroupper
     ret
 
-    .p2align 6
-word_index:
-    .short 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31
+    WORD_INDEX
