@@ -63,6 +63,14 @@ internal sealed unsafe class Weights : IDisposable
         return p;
     }
 
+    /// <summary>A copy of the first <paramref name="count"/> floats of <paramref name="x"/> truncated to BF16 values (low 16 bits cleared).</summary>
+    public float* Bf16Valued(float* x, long count)
+    {
+        var p = (uint*)Bytes(count * 4);
+        for (long i = 0; i < count; i++) p[i] = ((uint*)x)[i] & 0xFFFF0000u;
+        return (float*)p;
+    }
+
     public void Dispose()
     {
         foreach (var p in _allocations) NativeMemory.AlignedFree((void*)p);
