@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using GptOss.Cli.Commands;
+using GptOss.Engine;
 using GptOss.Engine.Checkpoints;
 using GptOss.Engine.Kernels;
 using GptOss.Testing;
@@ -55,6 +56,13 @@ public sealed class BenchCommandTests : IDisposable
         // One sequence's aggregate bound is the bound.
         Assert.Equal((double)json["bound_tokens_per_second"]!, (double)json["aggregate_bound_tokens_per_second"]!, 1e-6);
         Assert.Equal((double)json["fraction_of_bound"]!, (double)json["aggregate_fraction_of_bound"]!, 1e-6);
+        // Where a decode step's time goes: every phase, and the read rate of each phase that reads weights.
+        var phases = json["decode_phase_ms_per_step"]!.AsObject();
+        Assert.Equal(DecodePhases.All.Order(), phases.Select(p => p.Key).Order());
+        Assert.All(phases, p => Assert.True((double)p.Value! > 0, $"{p.Key} = {p.Value} ms"));
+        var rates = json["decode_phase_bytes_per_second"]!.AsObject();
+        Assert.Equal(DecodePhases.All.Where(p => p != DecodePhases.Attention).Order(), rates.Select(p => p.Key).Order());
+        Assert.All(rates, p => Assert.True((double)p.Value! > 0, $"{p.Key} = {p.Value} B/s"));
     }
 
     [Fact]

@@ -61,6 +61,7 @@ internal static class BenchCommand
         if (parallel < 1) throw new ArgumentException($"--parallel must be at least 1 (got {parallel})");
         int threadCount = threads == 0 ? Environment.ProcessorCount : threads;
 
+        using var phases = new DecodePhaseClock();
         // This run's own peak: earlier work in the process (an in-process run's bandwidth probe) must not count.
         TryResetPeakRss();
         var clock = Stopwatch.StartNew();
@@ -111,8 +112,10 @@ internal static class BenchCommand
             bandwidths.Add(MeasureBandwidth(threadCount));
             TryResetPeakRss();
         }
+        phases.Running = true;
         decode.SetResult();
         var ends = await Task.WhenAll(runs);
+        phases.Running = false;
         int generatedTokens = ends[0].Timed + TokensOffTheClock;
         var perSequence = ends.Select(e => e.Timed / (e.End - e.Start)).ToArray();
         double aggregate = ends.Sum(e => e.Timed) / (ends.Max(e => e.End) - ends.Min(e => e.Start));
@@ -127,6 +130,8 @@ internal static class BenchCommand
         double decodeRate = perSequence.Average();
         double bound = DecodeBound.TokensPerSecond(shape, bandwidth);
         double aggregateBound = DecodeBound.AggregateTokensPerSecond(shape, parallel, bandwidth);
+        var phaseMilliseconds = phases.MillisecondsPerStep();
+        var phaseBytes = DecodeBound.PhaseBytesPerStep(shape, parallel);
         (int GeneratedTokens, double DecodeTokensPerSecond)? constrained = constraint is null ? null : await constraint.MeasureAsync(engine, prompts[0], genTokens, ct);
         return new BenchResult(
             Model: engine.Model.Name, Dtype: engine.DType == ActivationDType.Float32 ? "float32" : "bfloat16", Threads: threadCount,
@@ -148,7 +153,10 @@ internal static class BenchCommand
             KvCacheBytesPerSequence: engine.KvCacheBytesPerSequence,
             ContextTokens: engine.Model.ContextLength,
             AggregateBoundTokensPerSecond: aggregateBound,
-            AggregateFractionOfBound: aggregate / aggregateBound)
+            AggregateFractionOfBound: aggregate / aggregateBound,
+            DecodePhaseMsPerStep: phaseMilliseconds,
+            DecodePhaseBytesPerSecond: phaseMilliseconds.Where(p => phaseBytes.ContainsKey(p.Key) && p.Value > 0)
+                .ToDictionary(p => p.Key, p => phaseBytes[p.Key] / (p.Value / 1000)))
         {
             ConstrainedGenTokens = constrained?.GeneratedTokens,
             ConstrainedDecodeTokensPerSecond = constrained?.DecodeTokensPerSecond,
@@ -194,7 +202,8 @@ internal static class BenchCommand
         long PeakRssBytes, long FileHugePageBytes, long BytesPerToken, double ReadBandwidthBytesPerSecond, IReadOnlyList<double> ReadBandwidthSamples,
         double BoundTokensPerSecond, double FractionOfBound,
         int Parallel, double AggregateDecodeTokensPerSecond, double PerSequenceDecodeTokensPerSecond, long KvCacheBytesPerSequence, int ContextTokens,
-        double AggregateBoundTokensPerSecond, double AggregateFractionOfBound)
+        double AggregateBoundTokensPerSecond, double AggregateFractionOfBound,
+        IReadOnlyDictionary<string, double> DecodePhaseMsPerStep, IReadOnlyDictionary<string, double> DecodePhaseBytesPerSecond)
     {
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? ConstrainedGenTokens { get; init; }
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? ConstrainedDecodeTokensPerSecond { get; init; }
@@ -214,6 +223,7 @@ internal static class BenchCommand
             $"peak RSS         {PeakRssBytes / 1e9:F2} GB",
             $"KV cache         {KvCacheBytesPerSequence / 1e6:F1} MB per sequence at {ContextTokens} positions",
             $"2 MB pages       {(FileHugePageBytes < 0 ? "n/a" : $"{FileHugePageBytes / 1e9:F2} GB of the mapped weights")}",
+            $"decode step      {(DecodePhaseMsPerStep.Count == 0 ? "n/a" : string.Join(", ", DecodePhaseMsPerStep.Select(p => $"{p.Key} {p.Value:F2} ms" + (DecodePhaseBytesPerSecond.TryGetValue(p.Key, out double rate) ? $" ({rate / 1e9:F1} GB/s)" : ""))))}",
 
         }.Concat(ConstrainedDecodeTokensPerSecond is { } rate
             ? [$"constrained      {rate:F2} tokens/s ({rate / DecodeTokensPerSecond:P0} of decode, {ConstrainedGenTokens} tokens; first mask {ConstraintFirstMaskSeconds * 1000:F1} ms)"]

@@ -63,11 +63,14 @@ internal sealed unsafe class CpuAttentionBlock
     {
         bool bf16 = _layout.Bf16;
         int count = positions.Length, queryWidth = _layout.Heads * _layout.HeadDim, kvWidth = _layout.KvHeads * _layout.HeadDim;
+        long phase = DecodePhases.Start();
         var rows = _scratch.Rows(count, _hidden, queryWidth, kvWidth);
         for (int i = 0; i < count; i++) _w.Norm.Forward(residuals + (long)i * _hidden, rows.Normed + (long)i * _hidden, _hidden, bf16);
+        DecodePhases.End(DecodePhases.Router, ref phase);
         Project(_q, rows.Normed, rows.Q, count, queryWidth, bf16);
         Project(_k, rows.Normed, rows.K, count, kvWidth, bf16);
         Project(_v, rows.Normed, rows.V, count, kvWidth, bf16);
+        DecodePhases.End(DecodePhases.Qkv, ref phase);
         for (int i = 0; i < count; i++)
         {
             float* q = rows.Q + (long)i * queryWidth, k = rows.K + (long)i * kvWidth;
@@ -76,10 +79,12 @@ internal sealed unsafe class CpuAttentionBlock
             caches[i].Store(positions[i], k, rows.V + (long)i * kvWidth);
             _scratch.Attention.Run(_layout, caches[i].Rows(positions[i] + 1, null, null), q, 1, positions[i], rows.Attended + (long)i * queryWidth);
         }
+        DecodePhases.End(DecodePhases.Attention, ref phase);
         Project(_out, rows.Attended, rows.Projected, count, _hidden, bf16);
         long all = (long)count * _hidden;
         for (long i = 0; i < all; i++) residuals[i] += rows.Projected[i];
         ActivationRow.Round(residuals, (int)all, bf16);
+        DecodePhases.End(DecodePhases.Output, ref phase);
     }
 
     private Tensor DecodeTensorRow(Tensor x, LayerKvCache cache, int position)

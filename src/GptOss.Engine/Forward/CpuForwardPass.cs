@@ -89,9 +89,11 @@ internal sealed unsafe class CpuForwardPass : IForwardPass
             _attention[l].Decode(residuals, layerCaches, positions);
             _moe[l].Decode(residuals, count, _bf16);
         }
+        long phase = DecodePhases.Start();
         // The final norm as rows too: a tensor norm is eight libtorch calls per token.
         for (int i = 0; i < count; i++) _weights.FinalNorm.Forward(residuals + (long)i * hidden, residuals + (long)i * hidden, hidden, _bf16);
         fixed (float* y = logits) Logits(residuals, y, count);
+        DecodePhases.End(DecodePhases.Unembedding, ref phase);
     }
 
     /// <summary>One position, cache and logits row per token; no cache twice (a sequence advances one token per step).</summary>

@@ -43,6 +43,7 @@ internal sealed unsafe class CpuMoeBlock
     /// </summary>
     public void Decode(float* residuals, int count, bool bf16)
     {
+        long phase = DecodePhases.Start();
         int experts = _router.Rows;
         var rows = _experts.Scratch.DecodeRows(count, _hidden, experts, _topK);
         for (int i = 0; i < count; i++) _w.Norm.Forward(residuals + (long)i * _hidden, rows.Normed + (long)i * _hidden, _hidden, bf16);
@@ -51,10 +52,12 @@ internal sealed unsafe class CpuMoeBlock
         for (int i = 0; i < count; i++)
             ExpertSelection.SelectOne(new ReadOnlySpan<float>(rows.Logits + (long)i * experts, experts),
                 rows.Chosen.AsSpan(i * _topK, _topK), rows.Weights.AsSpan(i * _topK, _topK), bf16);
+        DecodePhases.End(DecodePhases.Router, ref phase);
         _experts.Decode(rows.Normed, count, rows.Chosen.AsSpan(0, count * _topK), rows.Weights.AsSpan(0, count * _topK), rows.Experts);
         long all = (long)count * _hidden;
         ActivationRow.Round(rows.Experts, (int)all, bf16);
         for (long i = 0; i < all; i++) residuals[i] += rows.Experts[i];
         ActivationRow.Round(residuals, (int)all, bf16);
+        DecodePhases.End(DecodePhases.Experts, ref phase);
     }
 }

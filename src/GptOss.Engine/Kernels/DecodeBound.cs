@@ -28,21 +28,30 @@ public static class DecodeBound
     /// as random weights route (real weights route more coherently, so they read fewer), and one embedding row per
     /// sequence. For one sequence: <see cref="BytesPerToken"/>.
     /// </summary>
-    public static double BytesPerStep(ModelShape m, int sequences)
+    public static double BytesPerStep(ModelShape m, int sequences) =>
+        PhaseBytesPerStep(m, sequences).Values.Sum() + (double)sequences * Bf16 * m.Hidden;
+
+    /// <summary>
+    /// <see cref="BytesPerStep"/> by the phase that reads them (<see cref="DecodePhases"/>; attention over the cache reads
+    /// no weights), without the sequences' embedding rows.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> PhaseBytesPerStep(ModelShape m, int sequences)
     {
         ArgumentNullException.ThrowIfNull(m);
         ArgumentOutOfRangeException.ThrowIfLessThan(sequences, 1);
         long q = (long)m.QueryHeads * m.HeadDim, kv = (long)m.KvHeads * m.HeadDim, h = m.Hidden, i = m.Intermediate;
-        long attention = Bf16 * ((q + 2 * kv) * h + (q + 2 * kv) + h * q + h + m.QueryHeads);
-        long norms = Bf16 * 2 * h;
-        long router = Bf16 * (m.Experts * h + m.Experts);
         long gateUp = 2 * i * (h / 32) * 17 + Bf16 * 2 * i;
         long down = h * (i / 32) * 17 + Bf16 * h;
         double distinctExperts = sequences == 1 ? m.ExpertsPerToken
             : m.Experts * (1 - Math.Pow(1 - (double)m.ExpertsPerToken / m.Experts, sequences));
-        double perLayer = attention + norms + router + distinctExperts * (gateUp + down);
-        long once = Bf16 * h + Bf16 * m.Vocab * h;
-        return m.Layers * perLayer + once + (double)sequences * Bf16 * h;
+        return new Dictionary<string, double>
+        {
+            [DecodePhases.Qkv] = m.Layers * Bf16 * ((q + 2 * kv) * h + (q + 2 * kv)),
+            [DecodePhases.Output] = m.Layers * Bf16 * (h * q + h + m.QueryHeads),
+            [DecodePhases.Router] = m.Layers * Bf16 * (2 * h + m.Experts * h + m.Experts),
+            [DecodePhases.Experts] = m.Layers * distinctExperts * (gateUp + down),
+            [DecodePhases.Unembedding] = Bf16 * h + Bf16 * m.Vocab * h,
+        };
     }
 
     /// <summary>The decode tokens/s ceiling at a measured read bandwidth.</summary>

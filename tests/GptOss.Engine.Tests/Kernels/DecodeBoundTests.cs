@@ -31,6 +31,22 @@ public sealed class DecodeBoundTests
         Assert.Equal(1e9 / (2 * layer + once), DecodeBound.TokensPerSecond(shape, 1e9), 9);
     }
 
+    /// <summary>The tiny shape's bytes by the phase that reads them, by hand; with the embedding row they are the step's bytes.</summary>
+    [Fact]
+    public void Splits_a_steps_bytes_by_phase()
+    {
+        var shape = new ModelShape(Layers: 2, Hidden: 64, QueryHeads: 2, KvHeads: 1, HeadDim: 32, Experts: 4, ExpertsPerToken: 2, Intermediate: 32, Vocab: 10);
+        var phases = DecodeBound.PhaseBytesPerStep(shape, 1);
+        long expert = 64 * (64 / 32) * 17 + 64 * 2 + 64 * (32 / 32) * 17 + 64 * 2;
+        Assert.Equal(2.0 * ((64 + 2 * 32) * 64 * 2 + (64 + 2 * 32) * 2), phases[DecodePhases.Qkv]);
+        Assert.Equal(2.0 * (64 * 64 * 2 + 64 * 2 + 2 * 2), phases[DecodePhases.Output]);
+        Assert.Equal(2.0 * (2 * 64 * 2 + 4 * 64 * 2 + 4 * 2), phases[DecodePhases.Router]);
+        Assert.Equal(2.0 * 2 * expert, phases[DecodePhases.Experts]);
+        Assert.Equal(64 * 2 + 10 * 64 * 2, phases[DecodePhases.Unembedding]);
+        Assert.Equal(DecodeBound.BytesPerToken(shape), phases.Values.Sum() + 64 * 2);
+        Assert.Equal(DecodeBound.BytesPerStep(shape, 3), DecodeBound.PhaseBytesPerStep(shape, 3).Values.Sum() + 3 * 64 * 2, 6);
+    }
+
     /// <summary>One sequence's step is one token's bytes; the tiny shape's two sequences read 4·(1 − (1/2)²) = 3 experts per layer.</summary>
     [Fact]
     public void A_step_of_several_sequences_reads_the_dense_weights_once_and_the_union_of_their_experts()
