@@ -9,7 +9,6 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKe
 {
     private const int Hidden = 2880, Intermediate = 2880, Experts = 32, Vocab = 201088;
     private const int QueryDim = 64 * 64, KvDim = 8 * 64;
-    // Eight layers of attention weights (~420 MB): cycling through them defeats the caches.
     // Enough copies that a pass over them (~190 MB) cannot stay in the L3 cache: 8 layers of q or o, 64 of k or v.
     private const long AttentionBytes = 8L * QueryDim * Hidden * 2;
     // Rows dequantized per step when the BF16 copy should stay in cache (720 x 2880 x 2 B = 4 MB).
@@ -46,11 +45,11 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKe
         var k = Bf16(weights, KvDim, Hidden);
         var v = Bf16(weights, KvDim, Hidden);
         var o = Bf16(weights, Hidden, QueryDim);
-        Gemv("BF16 q 4096x2880 (8 layers)", q);
-        Gemv("BF16 k 512x2880 (64 layers)", k);
-        Gemv("BF16 v 512x2880 (64 layers)", v);
-        Gemv("BF16 o 2880x4096 (8 layers)", o);
-        Report("  same q, float32 input (float kernel)", q[0].ByteCount, q.Length, i => kernels.Gemv(q[i % q.Length], _x, _y));
+        Gemv("BF16 q 4096x2880 (8 layers)", q, _xBf16);
+        Gemv("BF16 k 512x2880 (64 layers)", k, _xBf16);
+        Gemv("BF16 v 512x2880 (64 layers)", v, _xBf16);
+        Gemv("BF16 o 2880x4096 (8 layers)", o, _xBf16);
+        Gemv("  same q, float32 input (float kernel)", q, _x);
         var unembedding = new Bf16Matrix(weights.Bf16((long)Vocab * Hidden), Vocab, Hidden);
         Report("BF16 unembedding 201088x2880", unembedding.ByteCount, 2,
             i => kernels.Gemv(unembedding, _xBf16, y));
@@ -87,8 +86,8 @@ internal sealed unsafe class Benchmarks(CpuKernels kernels, CpuKernels integerKe
         return Enumerable.Range(0, layers).Select(l => new Bf16Matrix(data + (long)l * rows * cols, rows, cols)).ToArray();
     }
 
-    private void Gemv(string name, Bf16Matrix[] matrices) =>
-        Report(name, matrices[0].ByteCount, matrices.Length, i => kernels.Gemv(matrices[i % matrices.Length], _xBf16, _y));
+    private void Gemv(string name, Bf16Matrix[] matrices, float* x) =>
+        Report(name, matrices[0].ByteCount, matrices.Length, i => kernels.Gemv(matrices[i % matrices.Length], x, _y));
 
     private void Report(string name, long bytesPerCall, int callsPerPass, Action<int> call)
     {

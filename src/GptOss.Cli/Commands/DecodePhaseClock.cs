@@ -13,6 +13,7 @@ internal sealed class DecodePhaseClock : IDisposable
     private readonly Dictionary<string, double> _seconds = DecodePhases.All.ToDictionary(p => p, _ => 0.0);
     private readonly Lock _lock = new();
     private int _steps;
+    private volatile bool _running;
 
     public DecodePhaseClock()
     {
@@ -33,8 +34,6 @@ internal sealed class DecodePhaseClock : IDisposable
         });
         _listener.Start();
     }
-
-    private volatile bool _running;
 
     /// <summary>Whether measurements count now.</summary>
     public bool Running

@@ -32,8 +32,9 @@ public static class DecodeBound
         PhaseBytesPerStep(m, sequences).Values.Sum() + (double)sequences * Bf16 * m.Hidden;
 
     /// <summary>
-    /// <see cref="BytesPerStep"/> by the phase that reads them (<see cref="DecodePhases"/>; attention over the cache reads
-    /// no weights), without the sequences' embedding rows.
+    /// <see cref="BytesPerStep"/> by the phase that reads them (<see cref="DecodePhases"/>), without the sequences'
+    /// embedding rows. Attention over the cache reads only its per-head sinks, counted with o so that every phase here
+    /// is a weight stream.
     /// </summary>
     public static IReadOnlyDictionary<string, double> PhaseBytesPerStep(ModelShape m, int sequences)
     {
